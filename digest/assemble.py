@@ -1,0 +1,120 @@
+"""SiteConfig + entries -> Site: urls, listing, pagination, tags, archive, prev/next, comment threads."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import replace
+from datetime import datetime
+
+from slugify import slugify
+
+from .config import SiteConfig
+from .model import Comment, CommentNode, Entry, Page, Pager, Site, Tag
+
+
+def url_for(config: SiteConfig, path: str) -> str:
+    """A site path ('tags/x/') as a URL under base_url's path ('/repo/tags/x/'); other URLs unchanged."""
+    if re.match(r"^[a-z][a-z0-9+.-]*:|^//|^#", path, re.I):
+        return path
+    return config.base_path + path.lstrip("/")
+
+
+def is_listed(entry: Entry, now: datetime, drafts: bool) -> bool:
+    """Drafts and future-dated entries are left out unless --drafts."""
+    return drafts or (not entry.draft and entry.date <= now)
+
+
+def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bool = False) -> Site:
+    listed = [replace(e, out_dir=f"{e.slug}/", url=url_for(config, f"{e.slug}/"))
+              for e in entries if is_listed(e, now, drafts)]
+    listed.sort(key=lambda e: (e.date, e.slug), reverse=True)
+    tags = _tags(config, listed)
+    pages = [*_listing(config, listed), *_entry_pages(config, listed), *_tag_pages(config, tags),
+             _archive(config, listed), Page("404.html", url_for(config, "404.html"), "404.html", "Page not found", "404")]
+    return Site(entries=tuple(listed), tags=tuple(tags), pages=tuple(pages))
+
+
+def paginate(config: SiteConfig, items: list, first: str, kind: str, template: str, title: str,
+             data: dict | None = None) -> list[Page]:
+    """Split items into pages of per_page: first is the folder of page 1, later pages go under first/page/N/."""
+    size = config.per_page
+    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+    dirs = [first] + [f"{first}page/{n}/" for n in range(2, len(chunks) + 1)]
+    pages = []
+    for n, chunk in enumerate(chunks, start=1):
+        pager = Pager(n, len(chunks), prev_url=url_for(config, dirs[n - 2]) if n > 1 else "",
+                      next_url=url_for(config, dirs[n]) if n < len(chunks) else "")
+        page_title = title if n == 1 else f"{title} (page {n})"
+        pages.append(Page(f"{dirs[n - 1]}index.html", url_for(config, dirs[n - 1]), template, page_title, kind,
+                          {**(data or {}), "entries": tuple(chunk), "pager": pager}))
+    return pages
+
+
+def thread(entry: Entry) -> tuple[CommentNode, ...]:
+    """The comment tree of an entry, hidden comments left out (with their replies, which lose their context)."""
+    children: dict[str | None, list[Comment]] = defaultdict(list)
+    for comment in entry.comments:
+        children[comment.parent].append(comment)
+
+    def build(comment: Comment) -> CommentNode:
+        return CommentNode(comment, comment_anchor(comment.id),
+                           tuple(build(c) for c in children[comment.id] if not c.hidden))
+
+    return tuple(build(c) for c in children[None] if not c.hidden)
+
+
+def comment_anchor(comment_id: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", comment_id).strip("-") or "x"
+    return safe if safe.startswith("comment") else f"comment-{safe}"
+
+
+def _listing(config: SiteConfig, entries: list[Entry]) -> list[Page]:
+    return paginate(config, entries, "", "home", "index.html", config.title)
+
+
+def _entry_pages(config: SiteConfig, entries: list[Entry]) -> list[Page]:
+    pages = []
+    for i, entry in enumerate(entries):
+        newer = entries[i - 1] if i > 0 else None
+        older = entries[i + 1] if i + 1 < len(entries) else None
+        by_id = {c.id: c for c in entry.comments}
+        pages.append(Page(f"{entry.out_dir}index.html", entry.url, "entry.html", entry.title, "entry",
+                          {"entry": entry, "newer": newer, "older": older, "thread": thread(entry),
+                           "comments_by_id": by_id,
+                           "tags": tuple(_tag_ref(config, t) for t in entry.tags)}))
+    return pages
+
+
+def _tag_ref(config: SiteConfig, name: str) -> Tag:
+    slug = slugify(name) or "tag"
+    return Tag(name, slug, url_for(config, f"tags/{slug}/"), ())
+
+
+def _tags(config: SiteConfig, entries: list[Entry]) -> list[Tag]:
+    by_slug: dict[str, list[Entry]] = defaultdict(list)
+    names: dict[str, str] = {}
+    for entry in entries:
+        for name in entry.tags:
+            ref = _tag_ref(config, name)
+            by_slug[ref.slug].append(entry)
+            names.setdefault(ref.slug, name)
+    return [Tag(names[s], s, url_for(config, f"tags/{s}/"), tuple(by_slug[s])) for s in sorted(by_slug)]
+
+
+def _tag_pages(config: SiteConfig, tags: list[Tag]) -> list[Page]:
+    pages = [Page("tags/index.html", url_for(config, "tags/"), "tags.html", "Tags", "tags", {"tags": tuple(tags)})]
+    for tag in tags:
+        pages += paginate(config, list(tag.entries), f"tags/{tag.slug}/", "tag", "tag.html",
+                          f"Tagged “{tag.name}”", {"tag": tag})
+    return pages
+
+
+def _archive(config: SiteConfig, entries: list[Entry]) -> Page:
+    years: dict[int, dict[int, list[Entry]]] = defaultdict(lambda: defaultdict(list))
+    for entry in entries:
+        years[entry.date.year][entry.date.month].append(entry)
+    grouped = tuple((year, tuple((month, tuple(items)) for month, items in sorted(months.items(), reverse=True)))
+                    for year, months in sorted(years.items(), reverse=True))
+    return Page("archive/index.html", url_for(config, "archive/"), "archive.html", "Archive", "archive",
+                {"years": grouped, "count": len(entries)})

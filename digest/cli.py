@@ -1,0 +1,124 @@
+"""The command line: argparse subcommands; Problems become `path:line:col: message`; exit 0, 1 or 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, TextIO
+
+from . import __version__, pipeline, scaffold
+from .errors import Problem, SiteError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(stderr)
+        return EXIT_USAGE
+    now = args.clock or datetime.now(timezone.utc)
+    try:
+        return args.run(args, now, stdout, stderr)
+    except SiteError as exc:
+        _report(exc.problems, stderr)
+        errors = sum(p.is_error for p in exc.problems)
+        print(f"failed: {errors} error{'s' * (errors != 1)}; nothing was written", file=stderr)
+        return EXIT_PROBLEMS
+    except OSError as exc:
+        print(f"{exc.filename or ''}: error: {exc.strerror or exc}", file=stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("interrupted", file=stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build an annotated news digest into a static site.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, run: Callable, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                       help="the site folder holding site.yaml and content/ (default: the current folder)")
+        p.add_argument("--clock", type=_iso_datetime, metavar="ISO-DATETIME",
+                       help="build as if it were this moment (drafts and future entries are judged against it)")
+        p.set_defaults(run=run)
+        return p
+
+    b = command("build", _build, "Build the site into the output folder.")
+    b.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: SITE/output)")
+    _site_options(b)
+    b.add_argument("-q", "--quiet", action="store_true", help="print only problems, no progress or summary")
+
+    c = command("check", _check, "Validate content, templates and links without writing anything.")
+    _site_options(c)
+
+    n = command("new", _new, "Scaffold a new entry bundle in content/ with today's date.")
+    n.add_argument("title", help='the headline, e.g. "Peace talks begin"')
+    n.add_argument("--slug", help="the folder and URL name (default: from the title)")
+    return parser
+
+
+def _site_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url, e.g. https://user.github.io/repo/")
+    p.add_argument("--drafts", action="store_true", help="include drafts and future-dated entries")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
+
+def _build(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
+    root = args.site
+    out = args.out or root / "output"
+    show = not args.quiet and stderr.isatty()
+    result = pipeline.build(root, out, now, base_url=args.base_url, drafts=args.drafts, strict=args.strict,
+                            progress=_progress(stderr) if show else lambda *a: None)
+    if show:
+        stderr.write("\r\x1b[K")
+    _report(list(result.warnings), stderr)
+    if not args.quiet:
+        warned = len(result.warnings)
+        print(f"built {result.pages} pages ({result.files} files) into {out} with {warned} warning{'s' * (warned != 1)} "
+              f"in {result.seconds:.2f} s", file=stdout)
+    return EXIT_OK
+
+
+def _check(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
+    result = pipeline.build(args.site, None, now, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
+    _report(list(result.warnings), stderr)
+    print(f"checked {result.pages} pages: no errors, {len(result.warnings)} warnings", file=stdout)
+    return EXIT_OK
+
+
+def _new(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
+    path = scaffold.new_entry(args.site, args.title, now.date(), args.slug)
+    print(f"created {path}", file=stdout)
+    return EXIT_OK
+
+
+def _report(problems: list[Problem], stream: TextIO) -> None:
+    for p in sorted(problems, key=lambda p: (p.path, p.line, p.col)):
+        print(p, file=stream)
+
+
+def _progress(stream: TextIO) -> Callable[[str, int, int], None]:
+    """Progress on a terminal, shown only once a build has run longer than a moment."""
+    started = time.monotonic()
+
+    def show(stage: str, done: int, total: int) -> None:
+        if time.monotonic() - started > 0.5 and (done % 50 == 0 or done == total):
+            stream.write(f"\r\x1b[K{stage} {done}/{total}")
+            stream.flush()
+    return show
+
+
+def _iso_datetime(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date and time: {text!r} (write e.g. 2023-11-06T12:00:00+00:00)")
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

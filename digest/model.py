@@ -1,0 +1,150 @@
+"""The content model: frozen dataclasses only. Later stages return new values (dataclasses.replace)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known to year, month or day precision, or a full datetime ("11 months ago" is a month)."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+    time: datetime | None = None  # set when the value is a full, timezone-aware datetime
+
+    @property
+    def precision(self) -> str:
+        if self.time is not None:
+            return "time"
+        return "day" if self.day else "month" if self.month else "year"
+
+    @property
+    def iso(self) -> str:
+        """The value at its real precision, as a <time datetime> wants it."""
+        if self.time is not None:
+            return self.time.isoformat()
+        parts = [f"{self.year:04d}"] + [f"{v:02d}" for v in (self.month, self.day) if v]
+        return "-".join(parts)
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.year, self.month or 0, self.day or 0, self.time.isoformat() if self.time else "")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """source.md: the original article, import-owned."""
+
+    src_path: Path
+    title: str
+    url: str = ""
+    site_name: str = ""
+    authors: tuple[str, ...] = ()
+    published: PartialDate | None = None
+    scraped_at: PartialDate | None = None
+    via: str = ""
+    section: str = ""
+    body: str = ""
+    body_line: int = 1
+    html: str = ""
+    headings: tuple[Heading, ...] = ()
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One comment of comments.yaml, import-owned but for the editor flags hidden and pick."""
+
+    id: str
+    parent: str | None
+    author: str
+    text: str
+    line: int
+    author_rank: str = ""
+    posted: PartialDate | None = None
+    quote: str = ""
+    hidden: bool = False
+    pick: bool = False
+    html: str = ""
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One bundle (content/<slug>/index.md + source.md + comments.yaml) or one plain <slug>.md."""
+
+    slug: str
+    src_path: Path  # index.md or <slug>.md, relative to the site root
+    title: str
+    date: datetime  # timezone-aware
+    body: str
+    body_line: int  # 1-based line of the first body line in src_path
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    story: str = ""
+    draft: bool = False
+    updated: datetime | None = None
+    timeline: tuple[dict, ...] = ()
+    source: Source | None = None
+    comments: tuple[Comment, ...] = ()
+    comments_path: Path | None = None
+    resources: tuple[Path, ...] = ()  # other files of the bundle, copied beside the page
+    html: str = ""
+    headings: tuple[Heading, ...] = ()
+    url: str = ""  # set by assemble
+    out_dir: str = ""  # posix folder under output/, set by assemble
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    slug: str
+    url: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class CommentNode:
+    """A comment with its replies, for rendering the thread as nested lists."""
+
+    comment: Comment
+    anchor: str
+    replies: tuple["CommentNode", ...] = ()
+
+
+@dataclass(frozen=True)
+class Pager:
+    number: int
+    count: int
+    prev_url: str = ""
+    next_url: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One output page: where it goes, which template renders it, and what that template is given."""
+
+    out_path: str  # posix path under output/, e.g. "tags/ukraine/index.html"
+    url: str  # with base_url's path, e.g. "/repo/tags/ukraine/"
+    template: str
+    title: str
+    kind: str
+    data: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Site:
+    entries: tuple[Entry, ...]  # listed entries, newest first
+    tags: tuple[Tag, ...]
+    pages: tuple[Page, ...]

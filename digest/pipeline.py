@@ -1,0 +1,39 @@
+"""build() and check(): the stages in order, top to bottom, nothing else."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from . import assemble, config as config_stage, load, markup, render, write
+from .errors import Problem, SiteError, strict as promote
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    pages: int
+    files: int
+    warnings: tuple[Problem, ...]
+    seconds: float
+
+
+def build(root: Path, out: Path | None, now: datetime, *, base_url: str | None = None, drafts: bool = False,
+          strict: bool = False, progress: Progress = lambda stage, done, total: None) -> BuildResult:
+    """Build the site in root into out (None: check only, write nothing). Raises SiteError on errors."""
+    started = time.perf_counter()
+    config = config_stage.load_config(root / "site.yaml", base_url)
+    entries, warnings = load.load_entries(root, config)
+    progress("markup", 0, len(entries))
+    entries = markup.markup(entries, markup.make_renderers(config))
+    if strict and warnings:
+        raise SiteError(promote(warnings))
+    site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts)
+    env = render.make_env(root, config, render.static_files(root))
+    files = render.render_site(site, config, env, root, lambda done, total: progress("render", done, total))
+    written = write.write_site(files, out, root) if out is not None else 0
+    return BuildResult(len(site.pages), written, tuple(warnings), time.perf_counter() - started)

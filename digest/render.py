@@ -1,0 +1,112 @@
+"""Site -> {output path: bytes | Path to copy} with Jinja2 (autoescape; templates/ over the built-in theme)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined,
+                    TemplateError, TemplateSyntaxError, UndefinedError)
+
+from .assemble import comment_anchor, url_for
+from .config import SiteConfig
+from .errors import SiteError, problem
+from .model import PartialDate, Site
+
+THEME = Path(__file__).parent / "theme"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+Files = dict[str, "bytes | Path"]
+
+
+def static_files(root: Path) -> dict[str, Path]:
+    """static/ of the theme, then the site's own static/ over it: {out path: file}."""
+    files: dict[str, Path] = {}
+    for folder in (THEME / "static", root / "static"):
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.name.startswith("."):
+                    files["static/" + path.relative_to(folder).as_posix()] = path
+    return files
+
+
+def make_env(root: Path, config: SiteConfig, static: dict[str, Path]) -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(root / "templates"), PackageLoader("digest", "theme/templates")]),
+        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    fingerprints = {p: hashlib.sha256(f.read_bytes()).hexdigest()[:10] for p, f in static.items()}
+    env.globals.update(site=config, url=partial(url_for, config), asset=partial(_asset, config, fingerprints),
+                       kind_of=config.kind, anchor_of=comment_anchor)
+    env.filters.update(longdate=longdate, partialdate=partialdate, month_name=lambda m: MONTHS[m - 1],
+                       isodate=lambda d: d.isoformat())
+    return env
+
+
+def render_site(site: Site, config: SiteConfig, env: Environment, root: Path,
+                progress: Callable[[int, int], None] = lambda done, total: None) -> Files:
+    static = static_files(root)
+    files: Files = dict(static)
+    common = {"entries_all": site.entries, "tags_all": site.tags}
+    for i, page in enumerate(site.pages):
+        files[page.out_path] = render_page(env, page.template, {**common, **page.data, "page": page}, root)
+        progress(i + 1, len(site.pages))
+    for entry in site.entries:
+        bundle = root / entry.src_path.parent
+        for resource in entry.resources:
+            files[entry.out_dir + (root / resource).relative_to(bundle).as_posix()] = root / resource
+    files[".nojekyll"] = b""
+    return files
+
+
+def render_page(env: Environment, template: str, context: dict, root: Path) -> bytes:
+    """Render one template; a template error becomes a Problem naming the template file and line."""
+    try:
+        return env.get_template(template).render(context).encode("utf-8")
+    except TemplateSyntaxError as exc:
+        raise SiteError([problem(_template_path(root, exc.name or template), exc.lineno or 1, 1,
+                                 f"template syntax error: {exc.message}")])
+    except (UndefinedError, TemplateError, TypeError, AttributeError) as exc:
+        raise SiteError([problem(_template_path(root, template), _template_line(exc), 1,
+                                 f"template error while rendering: {exc}",
+                                 "Check the variable names against README's template reference")])
+
+
+def _template_path(root: Path, name: str) -> str:
+    own = root / "templates" / name
+    return str(own.relative_to(root)) if own.is_file() else f"(built-in theme) {name}"
+
+
+def _template_line(exc: Exception) -> int:
+    tb = exc.__traceback__
+    line = 1
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".html"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _asset(config: SiteConfig, fingerprints: dict[str, str], path: str) -> str:
+    key = "static/" + path.lstrip("/")
+    version = fingerprints.get(key)
+    return url_for(config, key) + (f"?v={version}" if version else "")
+
+
+def longdate(moment: datetime) -> str:
+    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
+
+
+def partialdate(value: PartialDate | None) -> str:
+    """A date shown at its precision: '2023', 'November 2023', '5 November 2023', or with the time."""
+    if value is None:
+        return ""
+    if value.precision == "year":
+        return str(value.year)
+    if value.precision == "month":
+        return f"{MONTHS[value.month - 1]} {value.year}"
+    text = f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return f"{text}, {value.time:%H:%M}" if value.time else text

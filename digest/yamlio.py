@@ -1,0 +1,73 @@
+"""YAML in, with positions: every value's line and column, so errors can point at the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, problem
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+Marks = dict[tuple, tuple[int, int]]  # key path -> (1-based line, 1-based column)
+
+
+def load_yaml(text: str, path: Path | str, line_offset: int = 0) -> tuple[Any, Marks, list[Problem]]:
+    """Parse one YAML document; return (data, marks, problems). line_offset is added to every line."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
+        what = " ".join(s for s in (exc.context, exc.problem) if s)
+        return None, {}, [problem(path, line, col, f"invalid YAML: {what}",
+                                  "Check the indentation and quote values that contain ': ' or start with a special character")]
+    except yaml.reader.ReaderError as exc:  # a control character
+        before = text[: exc.position]
+        line, col = before.count("\n") + 1 + line_offset, len(before) - before.rfind("\n")
+        return None, {}, [problem(path, line, col, f"character {_codepoint(exc.character)} is not allowed in YAML",
+                                  "Remove the control character")]
+    except yaml.YAMLError as exc:
+        return None, {}, [problem(path, 1 + line_offset, 1, f"invalid YAML: {exc}".replace("\n", " "))]
+    finally:
+        loader.dispose()
+    marks: Marks = {}
+    if node is not None:
+        _collect(node, (), marks, line_offset)
+    return data, marks, []
+
+
+def _collect(node: yaml.Node, key: tuple, marks: Marks, offset: int) -> None:
+    marks[key] = (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            name = k.value if isinstance(k, yaml.ScalarNode) else str(k.start_mark)
+            _collect(v, key + (name,), marks, offset)
+            marks[key + (name, "<key>")] = (k.start_mark.line + 1 + offset, k.start_mark.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _collect(item, key + (i,), marks, offset)
+
+
+def position(marks: Marks, *key: Any) -> tuple[int, int]:
+    """The position of key, or of its nearest ancestor that has one."""
+    key = tuple(key)
+    while key and key not in marks:
+        key = key[:-1]
+    return marks.get(key, (1, 1))
+
+
+def key_position(marks: Marks, *key: Any) -> tuple[int, int]:
+    """Where the key itself is written (for 'unknown key' errors)."""
+    return marks.get(tuple(key) + ("<key>",)) or position(marks, *key)
+
+
+def _codepoint(char: int | str) -> str:
+    return f"U+{char if isinstance(char, int) else ord(char[:1] or ' '):04X}"
