@@ -92,8 +92,10 @@ def _template_line(exc: Exception) -> int:
 
 def _asset(config: SiteConfig, fingerprints: dict[str, str], path: str) -> str:
     key = "static/" + path.lstrip("/")
-    version = fingerprints.get(key)
-    return url_for(config, key) + (f"?v={version}" if version else "")
+    if key not in fingerprints:
+        raise SiteError([problem(key, 1, 1, f"asset('{path}') names no file of static/",
+                                 "Add the file to the site's static/ folder or fix the name in the template")])
+    return f"{url_for(config, key)}?v={fingerprints[key]}"
 
 
 def longdate(moment: datetime) -> str:

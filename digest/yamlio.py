@@ -24,7 +24,8 @@ def load_yaml(text: str, path: Path | str, line_offset: int = 0) -> tuple[Any, M
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        unclosed = "end of stream" in (exc.problem or "")  # point at what was left open, not at the file's end
+        mark = (exc.context_mark if unclosed else None) or exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
         what = " ".join(s for s in (exc.context, exc.problem) if s)
         return None, {}, [problem(path, line, col, f"invalid YAML: {what}",
@@ -36,12 +37,33 @@ def load_yaml(text: str, path: Path | str, line_offset: int = 0) -> tuple[Any, M
                                   "Remove the control character")]
     except yaml.YAMLError as exc:
         return None, {}, [problem(path, 1 + line_offset, 1, f"invalid YAML: {exc}".replace("\n", " "))]
+    except (ValueError, OverflowError) as exc:  # a well-formed value that is not valid, e.g. 2023-02-30
+        line, col = _bad_timestamp(loader, node, line_offset)
+        return None, {}, [problem(path, line, col, f"invalid value: {exc}",
+                                  "Write dates as real calendar dates (YYYY-MM-DD), or quote the value")]
     finally:
         loader.dispose()
     marks: Marks = {}
     if node is not None:
         _collect(node, (), marks, line_offset)
     return data, marks, []
+
+
+def _bad_timestamp(loader, node: yaml.Node, offset: int) -> tuple[int, int]:
+    """Where the first scalar is that YAML reads as a date but the calendar does not have."""
+    stack = [node]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, yaml.ScalarNode) and current.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.SafeLoader.construct_yaml_timestamp(loader, current)
+            except (ValueError, OverflowError):
+                return current.start_mark.line + 1 + offset, current.start_mark.column + 1
+        elif isinstance(current, yaml.MappingNode):
+            stack.extend(v for pair in current.value for v in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return 1 + offset, 1
 
 
 def _collect(node: yaml.Node, key: tuple, marks: Marks, offset: int) -> None:
