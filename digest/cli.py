@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, TextIO
 
-from . import __version__, pipeline, scaffold
+from . import __version__, ingest, pipeline, scaffold
 from .errors import Problem, SiteError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -59,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     c = command("check", _check, "Validate content, templates and links without writing anything.")
     _site_options(c)
 
+    i = command("import", _import, "Import scraped pages (text dumps or saved HTML) and digests into content/ bundles.")
+    i.add_argument("scrapes", nargs="+", type=Path, metavar="SCRAPE",
+                   help="saved pages (.html) or text dumps; digest files given here are paired by similarity")
+    i.add_argument("--digest", type=Path, metavar="FILE", help="the digest rewrite of the (single) scrape")
+    i.add_argument("--scraped-at", type=_iso_datetime, metavar="ISO-DATE",
+                   help="when the page was saved; relative times ('11 months ago') count from it (default: file mtime)")
+    i.add_argument("--slug", help="the bundle's folder name (default: from the title)")
+
     n = command("new", _new, "Scaffold a new entry bundle in content/ with today's date.")
     n.add_argument("title", help='the headline, e.g. "Peace talks begin"')
     n.add_argument("--slug", help="the folder and URL name (default: from the title)")
@@ -91,6 +99,15 @@ def _check(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
     result = pipeline.build(args.site, None, now, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
     _report(list(result.warnings), stderr)
     print(f"checked {result.pages} pages: no errors, {len(result.warnings)} warnings", file=stdout)
+    return EXIT_OK
+
+
+def _import(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
+    report = ingest.import_scrapes(args.site, args.scrapes, digest=args.digest, scraped_at=args.scraped_at,
+                                   slug=args.slug, now=now)
+    for action in report.actions:
+        print(action, file=stdout)
+    _report(report.problems, stderr)
     return EXIT_OK
 
 

@@ -15,7 +15,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("command", ["build", "check", "new"])
+@pytest.mark.parametrize("command", ["build", "check", "new", "import"])
 def test_every_command_has_help(command):
     done = run(command, "--help")
     assert done.returncode == 0
