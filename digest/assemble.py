@@ -52,16 +52,19 @@ def paginate(config: SiteConfig, items: list, first: str, kind: str, template: s
 
 
 def thread(entry: Entry) -> tuple[CommentNode, ...]:
-    """The comment tree of an entry, hidden comments left out (with their replies, which lose their context)."""
+    """The comment tree of an entry. A hidden comment is left out; if it has replies that are shown,
+    it stays as a stub (the template says it was hidden) so the replies keep their place."""
     children: dict[str | None, list[Comment]] = defaultdict(list)
     for comment in entry.comments:
         children[comment.parent].append(comment)
 
-    def build(comment: Comment) -> CommentNode:
-        return CommentNode(comment, comment_anchor(comment.id),
-                           tuple(build(c) for c in children[comment.id] if not c.hidden))
+    def build(comment: Comment) -> CommentNode | None:
+        replies = tuple(node for node in map(build, children[comment.id]) if node is not None)
+        if comment.hidden and not replies:
+            return None
+        return CommentNode(comment, comment_anchor(comment.id), replies)
 
-    return tuple(build(c) for c in children[None] if not c.hidden)
+    return tuple(node for node in map(build, children[None]) if node is not None)
 
 
 def comment_anchor(comment_id: str) -> str:

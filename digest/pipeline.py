@@ -22,9 +22,10 @@ class BuildResult:
     seconds: float
 
 
-def build(root: Path, out: Path | None, now: datetime, *, base_url: str | None = None, drafts: bool = False,
-          strict: bool = False, progress: Progress = lambda stage, done, total: None) -> BuildResult:
-    """Build the site in root into out (None: check only, write nothing). Raises SiteError on errors."""
+def render_files(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
+                 strict: bool = False, progress: Progress = lambda stage, done, total: None
+                 ) -> tuple[render.Files, BuildResult]:
+    """Every stage but writing: {output path: bytes | Path}, and the result. Raises SiteError on errors."""
     started = time.perf_counter()
     config = config_stage.load_config(root / "site.yaml", base_url)
     entries, warnings = load.load_entries(root, config)
@@ -35,5 +36,12 @@ def build(root: Path, out: Path | None, now: datetime, *, base_url: str | None =
     site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts)
     env = render.make_env(root, config, render.static_files(root))
     files = render.render_site(site, config, env, root, lambda done, total: progress("render", done, total))
+    return files, BuildResult(len(site.pages), len(files), tuple(warnings), time.perf_counter() - started)
+
+
+def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult:
+    """Build the site in root into out (None: check only, write nothing). Raises SiteError on errors."""
+    started = time.perf_counter()
+    files, result = render_files(root, now, **options)
     written = write.write_site(files, out, root) if out is not None else 0
-    return BuildResult(len(site.pages), written, tuple(warnings), time.perf_counter() - started)
+    return BuildResult(result.pages, written, result.warnings, time.perf_counter() - started)
