@@ -14,7 +14,9 @@ from mdit_py_plugins.footnote import footnote_plugin
 from slugify import slugify
 
 from .config import SiteConfig
-from .model import Comment, Entry, Heading, Source
+from .errors import Problem, problem
+from .model import Annotation, Comment, Entry, Heading, Source
+from .notes import notes_plugin
 
 BOXES = ("note", "aside", "warning")  # ::: note ... ::: in the editor's prose
 
@@ -41,6 +43,7 @@ def make_renderers(config: SiteConfig) -> Renderers:
     prose.use(anchors_plugin, min_level=2, max_level=4, slug_func=heading_id)
     for name in BOXES:
         prose.use(container_plugin, name=name, render=_box_renderer(name))
+    prose.use(notes_plugin, kinds=tuple(k.key for k in config.annotation_kinds))
     article = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     article.use(anchors_plugin, min_level=1, max_level=4, slug_func=lambda s: "source-" + heading_id(s))
     comment = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
@@ -50,27 +53,41 @@ def make_renderers(config: SiteConfig) -> Renderers:
     return Renderers(prose, article, comment)
 
 
-def render_markdown(md: MarkdownIt, text: str) -> tuple[str, tuple[Heading, ...]]:
-    """Render text; return the HTML and its headings (level, text, id) in order."""
-    tokens = md.parse(text)
+def render_markdown(md: MarkdownIt, text: str, env: dict | None = None) -> tuple[str, tuple[Heading, ...]]:
+    """Render text; return the HTML and its headings (level, text, id) in order. Plugins report into env."""
+    env = {} if env is None else env
+    tokens = md.parse(text, env)
     headings = []
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.attrGet("id"):
             inline = tokens[i + 1]
             headings.append(Heading(int(token.tag[1]), inline.content, str(token.attrGet("id"))))
-    return md.renderer.render(tokens, md.options, {}), tuple(headings)
+    return md.renderer.render(tokens, md.options, env), tuple(headings)
 
 
-def markup(entries: list[Entry], renderers: Renderers) -> list[Entry]:
-    """Fill html (and headings) of every entry, its source and its comments."""
-    return [markup_entry(entry, renderers) for entry in entries]
+def markup(entries: list[Entry], renderers: Renderers) -> tuple[list[Entry], list[Problem]]:
+    """Fill html (and headings, notes) of every entry, its source and its comments."""
+    problems: list[Problem] = []
+    return [markup_entry(entry, renderers, problems) for entry in entries], problems
 
 
-def markup_entry(entry: Entry, renderers: Renderers) -> Entry:
-    html, headings = render_markdown(renderers.prose, entry.body)
+def markup_entry(entry: Entry, renderers: Renderers, problems: list[Problem]) -> Entry:
+    env: dict = {}
+    html, headings = render_markdown(renderers.prose, entry.body, env)
+    notes = []
+    for note in env.get("annotations", []):
+        note = replace(note, line=entry.body_line + note.line)
+        if note.problem:
+            problems.append(problem(entry.src_path, note.line, 1, f"{note.kind} note: {note.problem}",
+                                    "See README, 'Annotations'"))
+        notes.append(note)
+    for index, inline in enumerate(env.get("inline_notes", [])):
+        notes.append(Annotation(kind=inline["kind"], target="digest", quote=inline["quote"], body=inline["body"],
+                                line=entry.body_line, inline=True, number=index,
+                                html=renderers.prose.render(inline["body"])))
     source = entry.source and _markup_source(entry.source, renderers)
     comments = tuple(_markup_comment(c, renderers) for c in entry.comments)
-    return replace(entry, html=html, headings=headings, source=source, comments=comments)
+    return replace(entry, html=html, headings=headings, source=source, comments=comments, annotations=tuple(notes))
 
 
 def _markup_source(source: Source, renderers: Renderers) -> Source:

@@ -80,6 +80,29 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """An editor's note on a passage of the digest, the article (source) or a comment."""
+
+    kind: str
+    target: str  # "digest", "source" or "comment"
+    quote: str  # the exact passage (TextQuoteSelector exact)
+    body: str  # the note, markdown
+    line: int  # where the note is written in src_path
+    comment: str = ""  # the comment id when target == "comment"
+    prefix: str = ""
+    suffix: str = ""
+    occurrence: int = 0  # 1-based; 0 = not given
+    verdict: str = ""
+    by: str = ""
+    inline: bool = False  # written inline in the prose: {==passage==}{>>note<<}
+    id: str = ""  # "note-3" once numbered
+    number: int = 0
+    html: str = ""  # the rendered note
+    anchored: bool = False
+    problem: str = ""  # why it could not be anchored
+
+
+@dataclass(frozen=True)
 class Entry:
     """One bundle (content/<slug>/index.md + source.md + comments.yaml) or one plain <slug>.md."""
 
@@ -98,6 +121,7 @@ class Entry:
     source: Source | None = None
     comments: tuple[Comment, ...] = ()
     comments_path: Path | None = None
+    annotations: tuple[Annotation, ...] = ()
     resources: tuple[Path, ...] = ()  # other files of the bundle, copied beside the page
     html: str = ""
     headings: tuple[Heading, ...] = ()

@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import assemble, config as config_stage, load, markup, render, write
-from .errors import Problem, SiteError, strict as promote
+from . import annotate, assemble, config as config_stage, load, markup, render, write
+from .errors import Problem, SiteError, raise_errors, strict as promote
 
 Progress = Callable[[str, int, int], None]
 
@@ -30,7 +30,9 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     config = config_stage.load_config(root / "site.yaml", base_url)
     entries, warnings = load.load_entries(root, config)
     progress("markup", 0, len(entries))
-    entries = markup.markup(entries, markup.make_renderers(config))
+    entries, problems = markup.markup(entries, markup.make_renderers(config))
+    raise_errors(problems)
+    entries, warnings = _annotate(entries, config, warnings)
     if strict and warnings:
         raise SiteError(promote(warnings))
     site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts)
@@ -45,3 +47,12 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
     files, result = render_files(root, now, **options)
     written = write.write_site(files, out, root) if out is not None else 0
     return BuildResult(result.pages, written, result.warnings, time.perf_counter() - started)
+
+
+def _annotate(entries: list, config, warnings: list[Problem]) -> tuple[list, list[Problem]]:
+    annotated, found = [], list(warnings)
+    for entry in entries:
+        entry, problems = annotate.annotate(entry, config)
+        annotated.append(entry)
+        found.extend(problems)
+    return annotated, found
