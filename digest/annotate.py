@@ -64,7 +64,9 @@ def annotate(entry: Entry, config: SiteConfig) -> tuple[Entry, list[Problem]]:
     placed.sort(key=lambda item: item[0])
     notes = []
     for number, (_, note, marks) in enumerate(placed, start=1):
-        note = replace(note, number=number, id=f"note-{number}", anchored=True)
+        before, after = _context(next(p for p in marks[0].parents if isinstance(p, BeautifulSoup)), marks)
+        note = replace(note, number=number, id=f"note-{number}", anchored=True,
+                       prefix=note.prefix or before, suffix=note.suffix or after)
         _link(marks, note, config)
         notes.append(note)
     for number, note in enumerate(unanchored, start=len(notes) + 1):
@@ -128,6 +130,17 @@ def _anchor(root: Tag, note: Annotation) -> tuple[list[Tag], str]:
         return [], f"the quote matches {len(hits)} places"
     start, end = index[hits[0]], index[hits[0] + len(quote) - 1] + 1
     return _wrap(nodes, start, end, root), ""
+
+
+def _context(root: Tag, marks: list[Tag], width: int = 32) -> tuple[str, str]:
+    """The text just before and after a passage, for TextQuoteSelector prefix and suffix."""
+    nodes = _text_nodes(root)
+    inside = {id(s) for m in marks for s in m.find_all(string=True)}
+    first = next(i for i, n in enumerate(nodes) if id(n) in inside)
+    last = max(i for i, n in enumerate(nodes) if id(n) in inside)
+    before = normalize("".join(nodes[:first]))[-width:].lstrip()
+    after = normalize("".join(nodes[last + 1:]))[:width].rstrip()
+    return before, after
 
 
 def _normalized_with_index(raw: str) -> tuple[str, list[int]]:

@@ -31,7 +31,8 @@ def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bo
     listed.sort(key=lambda e: (e.date, e.slug), reverse=True)
     tags = _tags(config, listed)
     pages = [*_listing(config, listed), *_entry_pages(config, listed), *_tag_pages(config, tags),
-             _archive(config, listed), Page("404.html", url_for(config, "404.html"), "404.html", "Page not found", "404")]
+             _archive(config, listed), _annotations(config, listed),
+             Page("404.html", url_for(config, "404.html"), "404.html", "Page not found", "404")]
     return Site(entries=tuple(listed), tags=tuple(tags), pages=tuple(pages))
 
 
@@ -121,3 +122,13 @@ def _archive(config: SiteConfig, entries: list[Entry]) -> Page:
                     for year, months in sorted(years.items(), reverse=True))
     return Page("archive/index.html", url_for(config, "archive/"), "archive.html", "Archive", "archive",
                 {"years": grouped, "count": len(entries)})
+
+
+def _annotations(config: SiteConfig, entries: list[Entry]) -> Page:
+    """/annotations/: every note of the site, by kind and by entry."""
+    by_entry = tuple((e, e.annotations) for e in entries if e.annotations)
+    by_kind = tuple((kind, tuple((e, n) for e in entries for n in e.annotations if n.kind == kind.key))
+                    for kind in config.annotation_kinds)
+    total = sum(len(notes) for _, notes in by_entry)
+    return Page("annotations/index.html", url_for(config, "annotations/"), "annotations.html", "Editors’ notes",
+                "annotations", {"by_entry": by_entry, "by_kind": tuple(k for k in by_kind if k[1]), "total": total})

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import annotate, assemble, config as config_stage, load, markup, render, write
+from . import annotate, assemble, config as config_stage, feeds, load, markup, render, write
 from .errors import Problem, SiteError, raise_errors, strict as promote
 
 Progress = Callable[[str, int, int], None]
@@ -38,6 +38,7 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts)
     env = render.make_env(root, config, render.static_files(root))
     files = render.render_site(site, config, env, root, lambda done, total: progress("render", done, total))
+    files.update(feeds.render_feeds(site, config))
     return files, BuildResult(len(site.pages), len(files), tuple(warnings), time.perf_counter() - started)
 
 
