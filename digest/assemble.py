@@ -9,8 +9,9 @@ from datetime import datetime
 
 from slugify import slugify
 
+from . import timeline
 from .config import SiteConfig
-from .model import Comment, CommentNode, Entry, Page, Pager, Site, Tag
+from .model import Comment, CommentNode, Entry, Page, Pager, Site, StoryView, Tag
 
 
 def url_for(config: SiteConfig, path: str) -> str:
@@ -30,10 +31,14 @@ def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bo
               for e in entries if is_listed(e, now, drafts)]
     listed.sort(key=lambda e: (e.date, e.slug), reverse=True)
     tags = _tags(config, listed)
-    pages = [*_listing(config, listed), *_entry_pages(config, listed), *_tag_pages(config, tags),
-             _archive(config, listed), _annotations(config, listed),
+    stories = _stories(config, listed)
+    events = timeline.merge(listed)
+    pages = [*_listing(config, listed), *_entry_pages(config, listed, stories), *_tag_pages(config, tags),
+             _archive(config, listed), _annotations(config, listed), *_story_pages(config, stories),
+             Page("timeline/index.html", url_for(config, "timeline/"), "timeline.html", "Timeline", "timeline",
+                  {"years": timeline.group(events), "count": len(events), "json_url": url_for(config, "timeline.json")}),
              Page("404.html", url_for(config, "404.html"), "404.html", "Page not found", "404")]
-    return Site(entries=tuple(listed), tags=tuple(tags), pages=tuple(pages))
+    return Site(entries=tuple(listed), tags=tuple(tags), pages=tuple(pages), stories=tuple(stories), timeline=events)
 
 
 def paginate(config: SiteConfig, items: list, first: str, kind: str, template: str, title: str,
@@ -77,7 +82,8 @@ def _listing(config: SiteConfig, entries: list[Entry]) -> list[Page]:
     return paginate(config, entries, "", "home", "index.html", config.title)
 
 
-def _entry_pages(config: SiteConfig, entries: list[Entry]) -> list[Page]:
+def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryView]) -> list[Page]:
+    by_key = {s.key: s for s in stories}
     pages = []
     for i, entry in enumerate(entries):
         newer = entries[i - 1] if i > 0 else None
@@ -85,7 +91,8 @@ def _entry_pages(config: SiteConfig, entries: list[Entry]) -> list[Page]:
         by_id = {c.id: c for c in entry.comments}
         pages.append(Page(f"{entry.out_dir}index.html", entry.url, "entry.html", entry.title, "entry",
                           {"entry": entry, "newer": newer, "older": older, "thread": thread(entry),
-                           "comments_by_id": by_id,
+                           "comments_by_id": by_id, "story": by_key.get(entry.story),
+                           "timeline": timeline.group(timeline.merge([entry])) if entry.timeline else (),
                            "tags": tuple(_tag_ref(config, t) for t in entry.tags)}))
     return pages
 
@@ -132,3 +139,22 @@ def _annotations(config: SiteConfig, entries: list[Entry]) -> Page:
     total = sum(len(notes) for _, notes in by_entry)
     return Page("annotations/index.html", url_for(config, "annotations/"), "annotations.html", "Editors’ notes",
                 "annotations", {"by_entry": by_entry, "by_kind": tuple(k for k in by_kind if k[1]), "total": total})
+
+
+def _stories(config: SiteConfig, entries: list[Entry]) -> list[StoryView]:
+    views = []
+    for story in config.stories:
+        members = tuple(e for e in entries if e.story == story.key)
+        views.append(StoryView(story.key, story.title, story.description, url_for(config, f"stories/{story.key}/"),
+                               members, timeline.merge(members)))
+    return views
+
+
+def _story_pages(config: SiteConfig, stories: list[StoryView]) -> list[Page]:
+    pages = [Page("stories/index.html", url_for(config, "stories/"), "stories.html", "Stories", "stories",
+                  {"stories": tuple(stories)})]
+    for story in stories:
+        pages.append(Page(f"stories/{story.key}/index.html", story.url, "story.html", story.title, "story",
+                          {"story": story, "entries": story.entries, "years": timeline.group(story.timeline),
+                           "json_url": url_for(config, f"stories/{story.key}/timeline.json")}))
+    return pages

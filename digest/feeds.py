@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+from functools import partial
+
+from . import timeline
 from .config import SiteConfig
 from .model import Annotation, Entry, Site
 
@@ -16,7 +19,17 @@ def absolute(config: SiteConfig, url: str) -> str:
 
 
 def render_feeds(site: Site, config: SiteConfig) -> dict[str, bytes]:
-    return {"annotations.jsonld": annotations_jsonld(site, config)}
+    files = {"annotations.jsonld": annotations_jsonld(site, config)}
+    to_absolute = partial(absolute, config)
+    files["timeline.json"] = _json(timeline.timelinejs(site.timeline, config.title, config.description, to_absolute))
+    for story in site.stories:
+        files[f"stories/{story.key}/timeline.json"] = _json(
+            timeline.timelinejs(story.timeline, story.title, story.description, to_absolute))
+    return files
+
+
+def _json(document: dict) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def annotations_jsonld(site: Site, config: SiteConfig) -> bytes:
@@ -31,7 +44,7 @@ def annotations_jsonld(site: Site, config: SiteConfig) -> bytes:
         "total": len(items),
         "first": {"id": collection_id + "#page1", "type": "AnnotationPage", "startIndex": 0, "items": items},
     }
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return _json(document)
 
 
 def _annotation(entry: Entry, note: Annotation, config: SiteConfig) -> dict:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .config import SiteConfig
 from .errors import Problem, SiteError, problem, warning
-from .model import Comment, Entry, PartialDate, Source
+from .model import Comment, Entry, PartialDate, Source, TimelineEvent
 from .yamlio import Marks, key_position, load_yaml, position
 
 BUNDLE_FILES = {"index.md", "source.md", "comments.yaml"}
@@ -163,12 +163,59 @@ def _load_entry_file(root: Path, path: Path, slug: str, config: SiteConfig, prob
         known = ", ".join(s.key for s in config.stories) or "none declared yet"
         problems.append(problem(rel, line, col, f"unknown story '{story}'",
                                 f"Declare it in site.yaml under 'stories:' with a title (known: {known})"))
+    timeline = _timeline(data.get("timeline"), config, rel, marks, problems)
     if len(problems) > before and any(p.is_error for p in problems[before:]):
         return None
     return Entry(slug=slug, src_path=rel, title=data["title"], date=when, body=body, body_line=body_line,
                  summary=data.get("summary") or "", tags=tuple(tags), story=story,
                  draft=bool(data.get("draft", False)), updated=updated,
-                 timeline=tuple(data.get("timeline") or ()), extra=dict(data.get("params") or {}))
+                 timeline=timeline, extra=dict(data.get("params") or {}))
+
+
+_EVENT_KEYS = ("date", "text", "link", "source")
+
+
+def _timeline(value: Any, config: SiteConfig, rel: Path, marks: Marks, problems: list[Problem]) -> tuple[TimelineEvent, ...]:
+    """timeline: [{date: 2022 | 2023-10 | 2023-10-07, text, link?, source?}] -> events, every problem reported."""
+    if not isinstance(value, list):
+        return ()
+    events = []
+    for i, item in enumerate(value):
+        line, col = position(marks, "timeline", i)
+        if not isinstance(item, dict):
+            problems.append(problem(rel, line, col, f"timeline event {i + 1} must be a mapping with 'date' and 'text'",
+                                    "Write it as '- {date: 2023-10-07, text: What happened}'"))
+            continue
+        ok = True
+        for key in item:
+            if key not in _EVENT_KEYS:
+                kl, kc = key_position(marks, "timeline", i, key)
+                problems.append(problem(rel, kl, kc, f"unknown key '{key}' in timeline event {i + 1}",
+                                        f"Known keys: {', '.join(_EVENT_KEYS)}"))
+                ok = False
+        for key in ("date", "text"):
+            if item.get(key) in (None, ""):
+                problems.append(problem(rel, line, col, f"timeline event {i + 1} has no '{key}'",
+                                        "Give every event a date (YYYY, YYYY-MM or YYYY-MM-DD) and a text"))
+                ok = False
+        for key in ("text", "link", "source"):
+            if item.get(key) is not None and not isinstance(item[key], str):
+                kl, kc = position(marks, "timeline", i, key)
+                problems.append(problem(rel, kl, kc, f"timeline event {i + 1}: '{key}' must be text, not {_describe(item[key])}",
+                                        "Quote it"))
+                ok = False
+        when = None
+        if item.get("date") not in (None, ""):
+            when = parse_partial(item["date"], config.tz)
+            if when is None:
+                kl, kc = position(marks, "timeline", i, "date")
+                problems.append(problem(rel, kl, kc, f"timeline event {i + 1}: {item['date']!r} is not a date",
+                                        "Write YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2023-10-07"))
+                ok = False
+        if ok:
+            events.append(TimelineEvent(date=when, text=item["text"].strip(), line=line,
+                                        link=item.get("link") or "", source=item.get("source") or ""))
+    return tuple(events)
 
 
 def _load_source(root: Path, path: Path, config: SiteConfig, problems: list[Problem]) -> Source | None:

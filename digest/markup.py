@@ -87,7 +87,9 @@ def markup_entry(entry: Entry, renderers: Renderers, problems: list[Problem]) ->
                                 html=renderers.prose.render(inline["body"])))
     source = entry.source and _markup_source(entry.source, renderers)
     comments = tuple(_markup_comment(c, renderers) for c in entry.comments)
-    return replace(entry, html=html, headings=headings, source=source, comments=comments, annotations=tuple(notes))
+    timeline = tuple(replace(event, html=renderers.prose.renderInline(event.text)) for event in entry.timeline)
+    return replace(entry, html=html, headings=headings, source=source, comments=comments, annotations=tuple(notes),
+                   timeline=timeline)
 
 
 def _markup_source(source: Source, renderers: Renderers) -> Source:

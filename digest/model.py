@@ -80,6 +80,20 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class TimelineEvent:
+    """Something that happened, at the precision it is known; from an entry's `timeline:` or its own date."""
+
+    date: PartialDate
+    text: str  # markdown (inline)
+    line: int = 0
+    link: str = ""
+    source: str = ""
+    html: str = ""
+    entries: tuple = ()  # the entries that give this event (Entry values), once assembled
+    own: bool = False  # the event is an entry itself, on its date
+
+
+@dataclass(frozen=True)
 class Annotation:
     """An editor's note on a passage of the digest, the article (source) or a comment."""
 
@@ -117,7 +131,7 @@ class Entry:
     story: str = ""
     draft: bool = False
     updated: datetime | None = None
-    timeline: tuple[dict, ...] = ()
+    timeline: tuple[TimelineEvent, ...] = ()
     source: Source | None = None
     comments: tuple[Comment, ...] = ()
     comments_path: Path | None = None
@@ -168,7 +182,21 @@ class Page:
 
 
 @dataclass(frozen=True)
+class StoryView:
+    """A running story: its config, its entries (newest first) and its merged timeline."""
+
+    key: str
+    title: str
+    description: str
+    url: str
+    entries: tuple[Entry, ...]
+    timeline: tuple[TimelineEvent, ...]
+
+
+@dataclass(frozen=True)
 class Site:
     entries: tuple[Entry, ...]  # listed entries, newest first
     tags: tuple[Tag, ...]
     pages: tuple[Page, ...]
+    stories: tuple[StoryView, ...] = ()
+    timeline: tuple[TimelineEvent, ...] = ()  # every event of the site, oldest first
