@@ -33,7 +33,12 @@ _SAYS = re.compile(r"\s*(?:says|said|sagt|schreibt|écrit|dice|zegt|wrote)\s*:?\
 
 def parse_comments(soup: BeautifulSoup, scraped_at: datetime, base_url: str = "") -> tuple[list[ScrapedComment], list[str]]:
     """(comments, warnings) for every comment of the page, replies after their parents."""
-    items = [el for el in soup.find_all(True) if _is_item(el)]
+    kinds = [(el, _kind(el)) for el in soup.find_all(True)]
+    items = [el for el, kind in kinds if kind == "comment"]
+    posts = [el for el, kind in kinds if kind == "post"]
+    # forum posts count as a thread only when there are several and none is the article around the comments
+    use_posts = len(posts) >= 2 and not any(a is p for c in items for a in c.parents for p in posts)
+    items = [el for el, kind in kinds if kind == "comment" or kind == "post" and use_posts]
     chosen = [el for el in items if not _skipped(el)]
     ids: dict[int, str] = {}
     raw: dict[str, str] = {}
@@ -74,17 +79,25 @@ def _classes(el: Tag) -> set[str]:
 
 
 def _is_item(el: Tag) -> bool:
+    return _kind(el) is not None
+
+
+def _kind(el: Tag) -> str | None:
+    """'comment' for comment markup, 'post' for forum/Disqus posts (weaker evidence), else None."""
     if el.name not in ("li", "div", "article", "section"):
-        return False
+        return None
     classes = _classes(el)
     if classes & (_ITEM_CLASS | _SKIP_CLASS):
-        return True
-    if _ITEM_ID.match(str(el.get("id") or "")) and (el.name == "li" or classes & {"comment", "post", "reply"}):
-        return True
+        return "comment"
+    ident = str(el.get("id") or "")
     itemtype = str(el.get("itemtype") or "")
     if itemtype.rstrip("/").endswith("/Comment") or el.get("itemprop") == "comment":
-        return True
-    return "post" in classes and el.find_parent(id="disqus_thread") is not None
+        return "comment"
+    if _ITEM_ID.match(ident) and "comment" in ident.casefold():
+        return "comment"
+    if "post" in classes and (_ITEM_ID.match(ident) or el.find_parent(id="disqus_thread") is not None):
+        return "post"
+    return None
 
 
 def _skipped(el: Tag) -> bool:

@@ -47,8 +47,8 @@ def parse_html_scrape(html: str, scraped_at: datetime) -> ScrapedPage:
     url = _url(soup, meta, ld)
     title = _title(soup, meta, ld)
     body = _body(html, soup, url, title)
-    if not title and not body.strip():
-        raise ValueError("this HTML page holds no article (no headline and no text)")
+    if not title and len(body.split()) < 30:
+        raise ValueError("this HTML page holds no article (no headline and almost no text)")
     warnings: list[str] = []
     if not body.strip():
         warnings.append("no article text found in the page")
@@ -178,7 +178,7 @@ def _published(soup: BeautifulSoup, meta: dict, ld: dict, url: str) -> str:
     found = next((d for d in (parse_date(str(v)) for v in candidates if v) if len(d) >= 10), "")
     found = found or _visible_date(soup)
     in_url = _url_date(url)
-    if in_url and (not found or abs((date.fromisoformat(in_url) - date.fromisoformat(found[:10])).days) <= 1):
+    if in_url and (not found or abs((date.fromisoformat(in_url) - date.fromisoformat(found[:10])).days) == 1):
         return in_url
     if found:
         return found
