@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -26,7 +27,7 @@ from .scrape_text import parse_text_scrape
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_ANNOTATION = re.compile(r'^:::\s*[\w-]+.*?\bquote="((?:[^"\\]|\\.)*)"')
+_ANNOTATION = re.compile(r"^:::\s*[\w-]+\s+(.*)$")
 _MIN_SIMILARITY = 0.3
 
 
@@ -168,7 +169,8 @@ def _write_bundle(site_dir: Path, scrape: _Scrape, digest: Digest | None, scrape
         folder.mkdir(parents=True, exist_ok=True)
         if index.exists():
             actions.append(f"kept {rel / 'index.md'} (editor-owned)")
-            if digest is not None:
+            if digest is not None and loose(digest.paragraphs[0] if digest.paragraphs else "") not in loose(
+                    index.read_text(encoding="utf-8", errors="replace")):
                 problems.append(warning(rel / "index.md", 1, 1, "the digest was not applied: index.md is the editor's",
                                         "Copy what you need from the digest into index.md by hand"))
         else:
@@ -333,23 +335,49 @@ def _front_matter(text: str) -> dict:
 # ------------------------------------------------------------------------------------ annotations
 
 def check_annotations(index: Path, rel: Path, page: ScrapedPage) -> list[Problem]:
-    """A warning for every `::: kind ... quote="..."` line of index.md whose quote is not in the new scrape."""
+    """A warning for every `::: kind on=... quote="..."` note of index.md whose passage is not in the new scrape.
+
+    on=source looks in the article, on=comment:ID in that comment, no `on` in both; on=digest is the
+    editor's own prose, which import never changes.
+    """
     try:
         lines = index.read_text(encoding="utf-8", errors="replace").split("\n")
     except OSError:
         return []
-    haystack = loose(" ".join([plain_text(page.body)] + [plain_text(f"{c.quote}\n{c.text}") for c in page.comments]))
+    comments = {c.id: loose(plain_text(f"{c.quote}\n{c.text}")) for c in page.comments}
+    source = loose(plain_text(page.body))
     out: list[Problem] = []
     for n, line in enumerate(lines, start=1):
-        m = _ANNOTATION.match(line.strip())
-        if not m:
+        attrs = _note_attrs(line)
+        if attrs is None or not attrs.get("quote") or attrs.get("on") == "digest":
             continue
-        quote = loose(re.sub(r"\\(.)", r"\1", m.group(1)))
-        if quote and quote not in haystack:
-            col = line.find("quote=") + 1
-            out.append(warning(rel, n, col, f'the quoted passage "{quote[:60]}" is no longer in the source or comments',
+        target = attrs.get("on", "")
+        quote = loose(attrs["quote"])
+        col = line.find("quote=") + 1
+        if target.startswith("comment:") and target[8:] not in comments:
+            out.append(warning(rel, n, max(col, 1), f"the note is on comment '{target[8:]}', which is not in the new scrape",
+                               "Move the note to another comment or remove it (the old comments are in .backup/)"))
+            continue
+        haystack = (comments[target[8:]] if target.startswith("comment:") else source if target == "source"
+                    else " ".join([source, *comments.values()]))
+        if quote not in haystack:
+            out.append(warning(rel, n, max(col, 1), f'the quoted passage "{quote[:60]}" is no longer in the '
+                               f"{'comment' if target.startswith('comment:') else 'source' if target else 'source or comments'}",
                                "Re-anchor the note on the new text (the old text is in .backup/) or remove it"))
     return out
+
+
+def _note_attrs(line: str) -> dict[str, str] | None:
+    """`::: kind key=value key="quoted value"` -> {key: value}; None for other lines."""
+    m = _ANNOTATION.match(line.strip())
+    if not m:
+        return None
+    try:
+        words = shlex.split(m.group(1))
+    except ValueError:  # unbalanced quotes: take quote="..." as written
+        q = re.search(r'quote="((?:[^"\\]|\\.)*)"', m.group(1))
+        return {"quote": re.sub(r"\\(.)", r"\1", q.group(1))} if q else {}
+    return dict(w.split("=", 1) for w in words if "=" in w)
 
 
 def plain_text(markdown: str) -> str:

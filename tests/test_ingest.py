@@ -70,8 +70,10 @@ def test_reimport_keeps_index_and_flags_backs_up_and_reports_broken_quotes(tmp_p
     # the editor edits index.md (an annotation on the article, one on a comment) and flags comments
     index = bundle / "index.md"
     edited = index.read_text(encoding="utf-8") + (
-        '\n::: fact-check source quote="Russia fired an estimated 10 million rounds"\nA note.\n:::\n'
-        '\n::: context comment=1.1 quote="the summer counteroffensive was a bust"\nAnother.\n:::\n')
+        '\n::: fact-check on=source quote="Russia fired an estimated 10 million rounds"\nA note.\n:::\n'
+        '\n::: context on=comment:1.1 quote="the summer counteroffensive was a bust"\nAnother.\n:::\n'
+        '\n::: analysis on=comment:2.1 quote="original"\nOn a comment that goes away.\n:::\n'
+        '\n::: context on=digest quote="words the editor wrote elsewhere"\nNot import\'s business.\n:::\n')
     index.write_text(edited, encoding="utf-8")
     comments_path = bundle / "comments.yaml"
     comments = yaml.safe_load(comments_path.read_text(encoding="utf-8"))
@@ -102,7 +104,9 @@ def test_reimport_keeps_index_and_flags_backs_up_and_reports_broken_quotes(tmp_p
     assert any(f"content/{SLUG}/index.md:" in m and "10 million rounds" in m and "no longer" in m for m in messages)
     assert not any("counteroffensive was a bust" in m for m in messages)  # still there: not reported
     assert any("comment '2.1' was flagged (hidden)" in m for m in messages)
-    assert any("digest was not applied" in m for m in messages)
+    assert any("comment '2.1', which is not in the new scrape" in m for m in messages)
+    assert not any("the editor wrote elsewhere" in m for m in messages)
+    assert not any("digest was not applied" in m for m in messages)  # index.md already holds it
     # the same scrape again: nothing changes, no new backup
     again = _import(tmp_path, [scrape])
     assert again.actions[1:] == [f"unchanged content/{SLUG}/source.md", f"unchanged content/{SLUG}/comments.yaml"]
