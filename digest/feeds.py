@@ -1,14 +1,23 @@
-"""Site -> machine-readable files ({path: bytes}, as render): the annotations as W3C Web Annotations."""
+"""Site -> machine-readable files ({path: bytes}, as render): Atom and JSON feeds (site-wide, per tag
+and per story), sitemap.xml, robots.txt, the annotations as W3C Web Annotations, TimelineJS data."""
 
 from __future__ import annotations
 
 import json
+import re
+import uuid
+from datetime import datetime
+from xml.etree import ElementTree as ET
 
 from functools import partial
 
 from . import timeline
 from .config import SiteConfig
-from .model import Annotation, Entry, Site
+from .model import Annotation, Entry, Page, Site
+
+FEED_SIZE = 20
+ATOM = "http://www.w3.org/2005/Atom"
+_ROOT_RELATIVE = re.compile(r'(\b(?:href|src)=")(/[^/"][^"]*|/)"')
 
 MOTIVATIONS = {"fact-check": "assessing", "correction": "editing", "context": "commenting", "analysis": "commenting"}
 
@@ -19,7 +28,14 @@ def absolute(config: SiteConfig, url: str) -> str:
 
 
 def render_feeds(site: Site, config: SiteConfig) -> dict[str, bytes]:
-    files = {"annotations.jsonld": annotations_jsonld(site, config)}
+    files = {"annotations.jsonld": annotations_jsonld(site, config),
+             "sitemap.xml": sitemap(site, config), "robots.txt": robots(config)}
+    channels = [("", config.title, config.description, site.entries)]
+    channels += [(f"tags/{t.slug}/", f"{config.title}: {t.name}", f"Entries tagged {t.name}", t.entries) for t in site.tags]
+    channels += [(f"stories/{s.key}/", f"{config.title}: {s.title}", s.description, s.entries) for s in site.stories]
+    for folder, title, description, entries in channels:
+        files[f"{folder}feed.xml"] = atom(config, folder, title, description, entries)
+        files[f"{folder}feed.json"] = json_feed(config, folder, title, description, entries)
     to_absolute = partial(absolute, config)
     files["timeline.json"] = _json(timeline.timelinejs(site.timeline, config.title, config.description, to_absolute))
     for story in site.stories:
@@ -69,3 +85,114 @@ def _annotation(entry: Entry, note: Annotation, config: SiteConfig) -> dict:
         "body": body,
         "target": target if len(target) > 1 else target[0],
     }
+
+
+def entry_id(entry: Entry) -> str:
+    """An id that never changes: from the slug and the first publication date, not from base_url."""
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'annotated-digest:{entry.slug}:{entry.date.date().isoformat()}')}"
+
+
+def absolute_links(config: SiteConfig, html: str) -> str:
+    """Root-relative href/src made absolute, for feed readers that read content out of its page."""
+    return _ROOT_RELATIVE.sub(lambda m: f'{m.group(1)}{absolute(config, m.group(2))}"', html)
+
+
+def feed_content(config: SiteConfig, entry: Entry) -> str:
+    html = entry.html
+    if entry.source and entry.source.url:
+        html += (f'<p><em>Based on <a href="{_attr(entry.source.url)}">{_text(entry.source.title or entry.title)}</a>'
+                 f'{" (" + _text(entry.source.site_name) + ")" if entry.source.site_name else ""}.</em></p>')
+    return absolute_links(config, html)
+
+
+def atom(config: SiteConfig, folder: str, title: str, description: str, entries: tuple[Entry, ...]) -> bytes:
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": config.language})
+    items = entries[:FEED_SIZE]
+    _sub(feed, "id", absolute(config, config.base_path + folder + "feed.xml"))
+    _sub(feed, "title", title)
+    if description:
+        _sub(feed, "subtitle", description)
+    _sub(feed, "updated", _updated(items).isoformat() if items else "1970-01-01T00:00:00+00:00")
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "self", "type": "application/atom+xml",
+                                             "href": absolute(config, config.base_path + folder + "feed.xml")})
+    ET.SubElement(feed, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html",
+                                             "href": absolute(config, config.base_path + folder)})
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _sub(author, "name", config.author or config.title)
+    _sub(feed, "generator", "annotated-digest")
+    for entry in items:
+        node = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        _sub(node, "id", entry_id(entry))
+        _sub(node, "title", entry.title)
+        ET.SubElement(node, f"{{{ATOM}}}link", {"rel": "alternate", "type": "text/html", "href": absolute(config, entry.url)})
+        _sub(node, "published", entry.date.isoformat())
+        _sub(node, "updated", (entry.updated or entry.date).isoformat())
+        if entry.summary:
+            _sub(node, "summary", entry.summary)
+        for tag in entry.tags:
+            ET.SubElement(node, f"{{{ATOM}}}category", {"term": tag})
+        content = _sub(node, "content", feed_content(config, entry))
+        content.set("type", "html")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False) + b"\n"
+
+
+def json_feed(config: SiteConfig, folder: str, title: str, description: str, entries: tuple[Entry, ...]) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    author = {"name": config.author or config.title}
+    document = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": title,
+        "home_page_url": absolute(config, config.base_path + folder),
+        "feed_url": absolute(config, config.base_path + folder + "feed.json"),
+        "description": description,
+        "language": config.language,
+        "authors": [author],
+        "items": [{
+            "id": entry_id(entry),
+            "url": absolute(config, entry.url),
+            "title": entry.title,
+            "content_html": feed_content(config, entry),
+            **({"summary": entry.summary} if entry.summary else {}),
+            "date_published": entry.date.isoformat(),
+            "date_modified": (entry.updated or entry.date).isoformat(),
+            **({"tags": list(entry.tags)} if entry.tags else {}),
+            **({"external_url": entry.source.url} if entry.source and entry.source.url else {}),
+        } for entry in entries[:FEED_SIZE]],
+    }
+    return _json(document)
+
+
+def sitemap(site: Site, config: SiteConfig) -> bytes:
+    """Every HTML page but the 404, with lastmod for entries."""
+    modified = {e.url: (e.updated or e.date) for e in site.entries}
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for page in sorted(site.pages, key=lambda p: p.url):
+        if page.kind == "404":
+            continue
+        lastmod = f"<lastmod>{modified[page.url].isoformat()}</lastmod>" if page.url in modified else ""
+        lines.append(f"  <url><loc>{_text(absolute(config, page.url))}</loc>{lastmod}</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def robots(config: SiteConfig) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {absolute(config, config.base_path + 'sitemap.xml')}\n".encode("utf-8")
+
+
+def _updated(entries: tuple[Entry, ...]) -> datetime:
+    return max(e.updated or e.date for e in entries)
+
+
+def _sub(parent: ET.Element, name: str, text: str) -> ET.Element:
+    node = ET.SubElement(parent, f"{{{ATOM}}}{name}")
+    node.text = text
+    return node
+
+
+def _text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(value: str) -> str:
+    return _text(value).replace('"', "&quot;")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import annotate, assemble, config as config_stage, feeds, load, markup, render, write
-from .errors import Problem, SiteError, raise_errors, strict as promote
+from .errors import Problem, SiteError, raise_errors, strict as promote, warning
 
 Progress = Callable[[str, int, int], None]
 
@@ -29,6 +29,10 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     started = time.perf_counter()
     config = config_stage.load_config(root / "site.yaml", base_url)
     entries, warnings = load.load_entries(root, config)
+    if not config.origin:
+        warnings.append(warning(config.path, 1, 1, f"base_url {config.base_url!r} has no scheme and host, so feeds, "
+                                "the sitemap and canonical links use relative URLs",
+                                "Set base_url to the site's full URL, e.g. https://user.github.io/repo/, or pass --base-url"))
     progress("markup", 0, len(entries))
     entries, problems = markup.markup(entries, markup.make_renderers(config))
     raise_errors(problems)

@@ -35,7 +35,7 @@ def test_build_prints_one_summary_line(fixture_site):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # not a terminal: no progress
     (line,) = done.stdout.splitlines()
-    assert line.startswith(f"built 10 pages (13 files) into {root / 'output'} with 0 warnings in ")
+    assert line.startswith(f"built 14 pages (30 files) into {root / 'output'} with 0 warnings in ")
     assert run("build", "--site", str(root), "--quiet").stdout == ""
 
 
@@ -63,7 +63,7 @@ def test_missing_site_is_a_clear_error(tmp_path):
 def test_check_writes_nothing(fixture_site):
     root = fixture_site("basic")
     done = run("check", "--site", str(root))
-    assert done.returncode == 0 and done.stdout.startswith("checked 10 pages: no errors, 0 warnings")
+    assert done.returncode == 0 and done.stdout.startswith("checked 14 pages: no errors, 0 warnings")
     assert not (root / "output").exists()
 
 
