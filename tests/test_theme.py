@@ -20,7 +20,8 @@ from conftest import build, copy_site
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 ENTRY = "ukraine-peace-talks/"
-PAGES = {"front": "", "entry": ENTRY, "tags": "tags/", "archive": "archive/", "404": "404.html"}
+PAGES = {"front": "", "entry": ENTRY, "tags": "tags/", "archive": "archive/", "404": "404.html",
+         "stories": "stories/", "story": "stories/ukraine-war/", "timeline": "timeline/", "notes": "annotations/"}
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 SCHEMES = ("light", "dark")
 
@@ -58,6 +59,10 @@ READABLE = {
     "tags": [".page-title", ".tag-cloud a", ".tag-cloud .count"],
     "archive": [".archive-list a", ".archive-list time", ".archive-month-title"],
     "404": [".lede", ".button", ".button-quiet"],
+    "stories": [".story-item-title a", ".story-item .summary", ".story-item .meta"],
+    "story": [".page-title", ".card-title a", ".tl-date", ".tl-text"],
+    "timeline": [".tl-year-title", ".tl-month-title", ".tl-date", ".tl-text"],
+    "notes": [".page-title", ".page-note"],
 }
 
 
