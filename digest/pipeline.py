@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import annotate, assemble, config as config_stage, feeds, load, markup, render, write
+from . import annotate, assemble, config as config_stage, feeds, load, markup, render, search, write
 from .errors import Problem, SiteError, raise_errors, strict as promote, warning
 
 Progress = Callable[[str, int, int], None]
@@ -50,7 +50,7 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
     """Build the site in root into out (None: check only, write nothing). Raises SiteError on errors."""
     started = time.perf_counter()
     files, result = render_files(root, now, **options)
-    written = write.write_site(files, out, root) if out is not None else 0
+    written = write.write_site(files, out, root, finish=search.index) if out is not None else 0
     return BuildResult(result.pages, written, result.warnings, time.perf_counter() - started)
 
 
