@@ -194,8 +194,9 @@ def _link(marks: list[Tag], note: Annotation, config: SiteConfig) -> None:
     block = last
     while block.parent is not None and not isinstance(block.parent, BeautifulSoup):
         block = block.parent
-    aside = BeautifulSoup(note_html(note, config), "html.parser")
-    block.insert_after(aside)
+    # Before its block, after the notes already placed there: in the margin it floats level with the
+    # passage's paragraph; on a narrow screen it stays hidden until its number is activated (:target).
+    block.insert_before(BeautifulSoup(note_html(note, config), "html.parser"))
 
 
 def note_html(note: Annotation, config: SiteConfig) -> str:
@@ -205,8 +206,9 @@ def note_html(note: Annotation, config: SiteConfig) -> str:
     verdict = f' <span class="note-verdict">{escape(note.verdict)}</span>' if note.verdict else ""
     by = f' <span class="note-by">by {escape(note.by)}</span>' if note.by else ""
     back = (f'<a class="note-back" href="#{note.id}-passage" aria-label="Back to the passage of note {note.number}">↩</a>'
-            if note.anchored else "")
+            if note.anchored else f'<blockquote class="note-quote"><p>{escape(note.quote)}</p></blockquote>')
+    body = f'<div class="note-body">{note.html}</div>'
     return (f'<aside class="note" id="{note.id}" data-kind="{escape(note.kind)}" aria-label="Note {note.number}: {escape(label)}">'
             f'<p class="note-head"><span class="note-num">{note.number}</span> '
             f'<span class="note-kind">{escape(label)}</span>{verdict}{by}</p>'
-            f'<div class="note-body">{note.html}</div>{back}</aside>')
+            + (body + back if note.anchored else back + body) + '</aside>')

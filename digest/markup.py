@@ -45,7 +45,8 @@ def make_renderers(config: SiteConfig) -> Renderers:
         prose.use(container_plugin, name=name, render=_box_renderer(name))
     prose.use(notes_plugin, kinds=tuple(k.key for k in config.annotation_kinds))
     article = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    article.use(anchors_plugin, min_level=1, max_level=4, slug_func=lambda s: "source-" + heading_id(s))
+    article.core.ruler.before("inline", "nest_headings", _nest_headings)
+    article.use(anchors_plugin, min_level=3, max_level=6, slug_func=lambda s: "source-" + heading_id(s))
     comment = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
     comment.add_render_rule("link_open", _ugc_link)
     comment.add_render_rule("heading_open", _demoted_heading)
@@ -99,6 +100,17 @@ def _markup_source(source: Source, renderers: Renderers) -> Source:
 
 def _markup_comment(comment: Comment, renderers: Renderers) -> Comment:
     return replace(comment, html=renderers.comment.render(comment.text))
+
+
+def _nest_headings(state) -> None:
+    """The article sits under the page's h2 'The original article': its top heading level becomes h3."""
+    levels = [int(t.tag[1]) for t in state.tokens if t.type == "heading_open"]
+    if not levels:
+        return
+    shift = 3 - min(levels)
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
 
 
 def _box_renderer(name: str):

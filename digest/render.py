@@ -11,6 +11,7 @@ from typing import Callable
 from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined,
                     TemplateError, TemplateSyntaxError, UndefinedError)
 
+from .annotate import note_html
 from .assemble import comment_anchor, url_for
 from .config import SiteConfig
 from .errors import SiteError, problem
@@ -40,7 +41,7 @@ def make_env(root: Path, config: SiteConfig, static: dict[str, Path]) -> Environ
         keep_trailing_newline=True)
     fingerprints = {p: hashlib.sha256(f.read_bytes()).hexdigest()[:10] for p, f in static.items()}
     env.globals.update(site=config, url=partial(url_for, config), asset=partial(_asset, config, fingerprints),
-                       kind_of=config.kind, anchor_of=comment_anchor)
+                       kind_of=config.kind, anchor_of=comment_anchor, note_html=partial(note_html, config=config))
     env.filters.update(longdate=longdate, partialdate=partialdate, month_name=lambda m: MONTHS[m - 1],
                        isodate=lambda d: d.isoformat())
     return env

@@ -58,7 +58,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def translate_path(self, path: str) -> str:
         clean = path.split("?", 1)[0].split("#", 1)[0]
         if not clean.startswith(self.prefix):
-            return str(Path(self.directory) / "\0missing")
+            return str(Path(self.directory) / ".no-such-file")
         return super().translate_path("/" + clean[len(self.prefix):])
 
     def log_message(self, *args) -> None:

@@ -60,7 +60,11 @@ def test_note_elements_link_to_their_passage_and_back(fixture_site):
     entry, _ = annotated(fixture_site("notes"))
     digest = BeautifulSoup(entry.html, "html.parser")
     aside = digest.select_one("aside#note-1")
-    assert aside["data-kind"] == "context" and aside.find_previous_sibling("p") is not None
+    assert aside["data-kind"] == "context"
+    # notes stand before the block of their passage (to float level with it), in number order
+    first_block = digest.select_one("#note-1-passage").find_parent("p")
+    assert [a["id"] for a in first_block.find_previous_siblings("aside")][::-1] == ["note-1", "note-2"]
+    assert first_block.select_one("#note-1-passage") is not None
     assert aside.select_one("a.note-back")["href"] == "#note-1-passage"
     assert digest.select_one('a.note-ref[href="#note-1"]').get_text() == "1"
     inline = digest.select_one("aside#note-2")

@@ -40,7 +40,7 @@ def test_entry_page_shows_digest_source_and_thread(fixture_site):
     html = (root / "output/first-story/index.html").read_text()
     assert "The editor’s digest of the “first story”." in html  # typographic quotes
     assert '<h2 id="what-happened">What happened</h2>' in html
-    assert '<h2 id="source-questions-about-manpower">Questions about manpower</h2>' in html
+    assert '<h3 id="source-questions-about-manpower">Questions about manpower</h3>' in html
     for text in ("Example News", "World", "Ann Author, Ben Byline", "editor-bob",
                  'datetime="2023-11-05"', 'datetime="2024-10-06T12:00:00+00:00"', "https://news.example.com/officials-meet"):
         assert text in html

@@ -159,7 +159,7 @@ def check_entry(page, where: str, viewport: str, width: int) -> None:
     # The body text keeps a reading measure on a wide screen, leaving the margin column free.
     prose = page.eval_on_selector(".digest", "e => e.getBoundingClientRect().toJSON()")
     if viewport == "desktop":
-        chars = page.eval_on_selector(".digest p", """p => {
+        chars = page.eval_on_selector(".digest > p", """p => {
           const r = document.createRange(); r.selectNodeContents(p);
           const lines = [...r.getClientRects()].reduce((s, x) => s.add(Math.round(x.top)), new Set()).size;
           return p.textContent.length / lines; }""")
