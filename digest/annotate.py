@@ -188,7 +188,7 @@ def _link(marks: list[Tag], note: Annotation, config: SiteConfig) -> None:
     last = marks[-1]
     ref = soup.new_tag("a", attrs={"class": "note-ref", "href": f"#{note.id}", "aria-describedby": note.id})
     ref.string = str(note.number)
-    sup = soup.new_tag("sup", attrs={"class": "note-num"})
+    sup = soup.new_tag("sup", attrs={"class": "note-num", "data-pagefind-ignore": ""})
     sup.append(ref)
     last.insert_after(sup)
     block = last

@@ -37,6 +37,7 @@ def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bo
              _archive(config, listed), _annotations(config, listed), *_story_pages(config, stories),
              Page("timeline/index.html", url_for(config, "timeline/"), "timeline.html", "Timeline", "timeline",
                   {"years": timeline.group(events), "count": len(events), "json_url": url_for(config, "timeline.json")}),
+             Page("search/index.html", url_for(config, "search/"), "search.html", "Search", "search"),
              Page("404.html", url_for(config, "404.html"), "404.html", "Page not found", "404")]
     return Site(entries=tuple(listed), tags=tuple(tags), pages=tuple(pages), stories=tuple(stories), timeline=events)
 
@@ -91,6 +92,7 @@ def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryVi
         by_id = {c.id: c for c in entry.comments}
         pages.append(Page(f"{entry.out_dir}index.html", entry.url, "entry.html", entry.title, "entry",
                           {"entry": entry, "newer": newer, "older": older, "thread": thread(entry),
+                           "description": entry.summary,
                            "comments_by_id": by_id, "story": by_key.get(entry.story),
                            "timeline": timeline.group(timeline.merge([entry])) if entry.timeline else (),
                            "tags": tuple(_tag_ref(config, t) for t in entry.tags)}))
@@ -156,5 +158,6 @@ def _story_pages(config: SiteConfig, stories: list[StoryView]) -> list[Page]:
     for story in stories:
         pages.append(Page(f"stories/{story.key}/index.html", story.url, "story.html", story.title, "story",
                           {"story": story, "entries": story.entries, "years": timeline.group(story.timeline),
+                           "description": story.description,
                            "json_url": url_for(config, f"stories/{story.key}/timeline.json")}))
     return pages

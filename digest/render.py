@@ -14,6 +14,7 @@ from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, PackageLoader, 
 from .annotate import note_html
 from .assemble import comment_anchor, url_for
 from .config import SiteConfig
+from .feeds import absolute
 from .errors import SiteError, problem
 from .model import PartialDate, Site
 
@@ -41,7 +42,8 @@ def make_env(root: Path, config: SiteConfig, static: dict[str, Path]) -> Environ
         keep_trailing_newline=True)
     fingerprints = {p: hashlib.sha256(f.read_bytes()).hexdigest()[:10] for p, f in static.items()}
     env.globals.update(site=config, url=partial(url_for, config), asset=partial(_asset, config, fingerprints),
-                       kind_of=config.kind, anchor_of=comment_anchor, note_html=partial(note_html, config=config))
+                       kind_of=config.kind, anchor_of=comment_anchor, note_html=partial(note_html, config=config),
+                       absolute=lambda url: absolute(config, url))
     env.filters.update(longdate=longdate, partialdate=partialdate, month_name=lambda m: MONTHS[m - 1],
                        isodate=lambda d: d.isoformat())
     return env

@@ -79,3 +79,27 @@ def test_timeline_renders_and_its_links_resolve_under_the_sub_path(browser, site
     assert page.locator(".story-timeline .tl-own").count() == 5  # its five published entries
     assert width[0] <= width[1]
     page.close()
+
+
+def test_search_finds_the_seed_story_under_the_sub_path(browser, site_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(site_url + "search/")
+    field = page.locator(".pagefind-ui__search-input")
+    field.wait_for(timeout=10000)
+    field.fill("stalemate")
+    results = page.locator(".pagefind-ui__result-link")
+    results.first.wait_for(timeout=10000)
+    titles = results.all_inner_texts()
+    assert "U.S. and European officials broach peace negotiations with Ukraine" in titles
+    hrefs = page.eval_on_selector_all(".pagefind-ui__result-link", "els => els.map(e => e.href)")
+    assert all(h.startswith(site_url) for h in hrefs)
+    page.locator(".pagefind-ui__result-link", has_text="U.S. and European officials broach").first.click()
+    page.wait_for_url(site_url + "ukraine-peace-talks/**")
+    # a reader's comment and an editor's note are searchable too
+    page.goto(site_url + "search/?q=Chamberlain")
+    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=10000)
+    assert "ukraine-peace-talks" in page.locator(".pagefind-ui__result-link").first.get_attribute("href")
+    page.goto(site_url + "search/?q=Ramstein")
+    page.locator(".pagefind-ui__result-link").first.wait_for(timeout=10000)
+    assert page.locator(".pagefind-ui__result-link").count() >= 1
+    page.close()

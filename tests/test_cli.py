@@ -15,7 +15,7 @@ def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("command", ["build", "check", "new", "import"])
+@pytest.mark.parametrize("command", ["build", "check", "new", "import", "deploy"])
 def test_every_command_has_help(command):
     done = run(command, "--help")
     assert done.returncode == 0
@@ -35,7 +35,7 @@ def test_build_prints_one_summary_line(fixture_site):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # not a terminal: no progress
     (line,) = done.stdout.splitlines()
-    assert line.startswith(f"built 14 pages (30 files) into {root / 'output'} with 0 warnings in ")
+    assert line.startswith(f"built 15 pages (32 files) into {root / 'output'} with 0 warnings in ")
     assert run("build", "--site", str(root), "--quiet").stdout == ""
 
 
@@ -63,7 +63,7 @@ def test_missing_site_is_a_clear_error(tmp_path):
 def test_check_writes_nothing(fixture_site):
     root = fixture_site("basic")
     done = run("check", "--site", str(root))
-    assert done.returncode == 0 and done.stdout.startswith("checked 14 pages: no errors, 0 warnings")
+    assert done.returncode == 0 and done.stdout.startswith("checked 15 pages: no errors, 0 warnings")
     assert not (root / "output").exists()
 
 

@@ -82,3 +82,26 @@ def test_relative_base_url_is_a_warning(fixture_site):
     assert [str(w) for w in result.warnings] == [
         f"{root}/site.yaml:1:1: warning: base_url '/sub/' has no scheme and host, so feeds, the sitemap and canonical "
         "links use relative URLs. Set base_url to the site's full URL, e.g. https://user.github.io/repo/, or pass --base-url"]
+
+
+def test_every_page_has_canonical_and_social_metadata(sample_site):
+    from bs4 import BeautifulSoup
+
+    out = built(sample_site)
+    pages = sorted(out.rglob("index.html"))
+    assert len(pages) > 20
+    for path in pages:
+        head = BeautifulSoup(path.read_text(), "html.parser").head
+        rel = path.parent.relative_to(out).as_posix()
+        url = BASE + ("" if rel == "." else rel + "/")
+        assert head.find("link", rel="canonical")["href"] == url, path
+        assert head.find("meta", property="og:url")["content"] == url
+        assert head.find("meta", property="og:title")["content"]
+        assert head.find("meta", attrs={"name": "twitter:card"})["content"] == "summary"
+        assert head.find("link", rel="alternate", type="application/atom+xml") is not None
+    entry = BeautifulSoup((out / "ukraine-peace-talks/index.html").read_text(), "html.parser").head
+    assert entry.find("meta", property="og:type")["content"] == "article"
+    assert entry.find("meta", property="og:description")["content"].startswith("Quiet talks about")
+    assert entry.find("meta", property="article:published_time")["content"] == "2023-11-06T00:00:00-05:00"
+    not_found = BeautifulSoup((out / "404.html").read_text(), "html.parser").head
+    assert not_found.find("link", rel="canonical") is None

@@ -21,10 +21,10 @@ def test_basic_site_pages(fixture_site):
     files = tree(root / "output")
     assert sorted(p for p in files if p.endswith(".html")) == [
         "404.html", "annotations/index.html", "archive/index.html", "first-story/index.html", "index.html",
-        "page/2/index.html", "second/index.html", "stories/index.html", "stories/talks/index.html",
+        "page/2/index.html", "search/index.html", "second/index.html", "stories/index.html", "stories/talks/index.html",
         "tags/diplomacy/index.html", "tags/index.html", "tags/ukraine/index.html", "third/index.html",
         "timeline/index.html"]
-    assert result.pages == 14 and result.warnings == ()
+    assert result.pages == 15 and result.warnings == ()
     assert files["first-story/photo.svg"].startswith(b"<svg")
     assert ".nojekyll" in files and "static/style.css" in files
     home = files["index.html"].decode()
