@@ -33,17 +33,16 @@ def annotate(entry: Entry, config: SiteConfig) -> tuple[Entry, list[Problem]]:
     """Anchor every note of entry; return the entry with marked-up html and numbered notes, and warnings."""
     if not entry.annotations:
         return entry, []
-    soups = {"digest": _soup(entry.html)}
-    if entry.source:
-        soups["source"] = _soup(entry.source.html)
-    for comment in entry.comments:
-        soups[f"comment:{comment.id}"] = _soup(comment.html)
+    texts = {"digest": entry.html, **({"source": entry.source.html} if entry.source else {}),
+             **{f"comment:{c.id}": c.html for c in entry.comments}}
+    wanted = {_target_key(n) for n in entry.annotations} | {"digest"}
+    soups = {key: _soup(html) for key, html in texts.items() if key in wanted}  # only what notes point at
     placed: list[tuple[tuple, Annotation, list[Tag]]] = []
     unanchored: list[Annotation] = []
     problems: list[Problem] = []
-    order = {key: i for i, key in enumerate(soups)}
+    order = {key: i for i, key in enumerate(texts)}
     for i, note in enumerate(entry.annotations):
-        key = f"comment:{note.comment}" if note.target == "comment" else note.target
+        key = _target_key(note)
         if note.inline:
             marks = soups["digest"].select(f'mark[data-note="inline-{note.number}"]')
             quote = normalize(" ".join(m.get_text() for m in marks)).strip()
@@ -71,10 +70,15 @@ def annotate(entry: Entry, config: SiteConfig) -> tuple[Entry, list[Problem]]:
         notes.append(note)
     for number, note in enumerate(unanchored, start=len(notes) + 1):
         notes.append(replace(note, number=number, id=f"note-{number}"))
-    source = entry.source and replace(entry.source, html=_html(soups["source"]))
-    comments = tuple(replace(c, html=_html(soups[f"comment:{c.id}"])) for c in entry.comments)
+    source = entry.source and ("source" in soups and replace(entry.source, html=_html(soups["source"])) or entry.source)
+    comments = tuple(replace(c, html=_html(soups[f"comment:{c.id}"])) if f"comment:{c.id}" in soups else c
+                     for c in entry.comments)
     return replace(entry, html=_html(soups["digest"]), source=source, comments=comments,
                    annotations=tuple(notes)), problems
+
+
+def _target_key(note: Annotation) -> str:
+    return f"comment:{note.comment}" if note.target == "comment" else note.target
 
 
 def _soup(html: str) -> BeautifulSoup:
@@ -110,16 +114,15 @@ def _anchor(root: Tag, note: Annotation) -> tuple[list[Tag], str]:
     """Find note.quote in root's text; wrap it in marks. Returns (marks, '') or ([], why not)."""
     nodes = _text_nodes(root)
     raw = "".join(nodes)
-    norm, index = _normalized_with_index(raw)
     quote = normalize(note.quote).strip()
     if not quote:
         return [], "the quote is empty"
-    hits = [m.start() for m in re.finditer(re.escape(quote), norm)]
+    hits = [(m.start(), m.end()) for m in _pattern(quote).finditer(raw)]
     prefix, suffix = normalize(note.prefix).strip(), normalize(note.suffix).strip()
     if prefix:
-        hits = [h for h in hits if norm[:h].rstrip().endswith(prefix)]
+        hits = [h for h in hits if normalize(raw[max(0, h[0] - 2 * len(prefix) - 200):h[0]]).rstrip().endswith(prefix)]
     if suffix:
-        hits = [h for h in hits if norm[h + len(quote):].lstrip().startswith(suffix)]
+        hits = [h for h in hits if normalize(raw[h[1]:h[1] + 2 * len(suffix) + 200]).lstrip().startswith(suffix)]
     if note.occurrence:
         if note.occurrence > len(hits):
             return [], f"occurrence={note.occurrence} but the quote appears {len(hits)} time(s)"
@@ -128,8 +131,15 @@ def _anchor(root: Tag, note: Annotation) -> tuple[list[Tag], str]:
         return [], "the quote matches nothing in the " + ("comment" if note.target == "comment" else note.target)
     if len(hits) > 1:
         return [], f"the quote matches {len(hits)} places"
-    start, end = index[hits[0]], index[hits[0] + len(quote) - 1] + 1
-    return _wrap(nodes, start, end, root), ""
+    return _wrap(nodes, hits[0][0], hits[0][1], root), ""
+
+
+_CLASSES = {'"': '["“”„‟″«»]', "'": "['‘’‚‛′]", " ": r"\s+"}
+
+
+def _pattern(quote: str) -> re.Pattern:
+    """A regex for a normalized quote that matches the raw text across whitespace and quote styles."""
+    return re.compile("".join(_CLASSES.get(c, re.escape(c)) for c in quote))
 
 
 def _context(root: Tag, marks: list[Tag], width: int = 32) -> tuple[str, str]:
@@ -141,20 +151,6 @@ def _context(root: Tag, marks: list[Tag], width: int = 32) -> tuple[str, str]:
     before = normalize("".join(nodes[:first]))[-width:].lstrip()
     after = normalize("".join(nodes[last + 1:]))[:width].rstrip()
     return before, after
-
-
-def _normalized_with_index(raw: str) -> tuple[str, list[int]]:
-    """normalize(raw), and for each of its characters the index of the raw character it came from."""
-    out, index = [], []
-    for i, char in enumerate(raw):
-        char = char.translate(_QUOTES)
-        if char.isspace():
-            if out and out[-1] == " ":
-                continue
-            char = " "
-        out.append(char)
-        index.append(i)
-    return "".join(out), index
 
 
 def _wrap(nodes: list[NavigableString], start: int, end: int, root: Tag) -> list[Tag]:
