@@ -70,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     n = command("new", _new, "Scaffold a new entry bundle in content/ with today's date.")
     n.add_argument("title", help='the headline, e.g. "Peace talks begin"')
     n.add_argument("--slug", help="the folder and URL name (default: from the title)")
+
+    s = command("serve", _serve, "Build the site in memory, serve it and reload open pages on every save.")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    s.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    s.add_argument("--open", action="store_true", help="open the site in the web browser")
+    _site_options(s)
     return parser
 
 
@@ -115,6 +121,19 @@ def _new(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
     path = scaffold.new_entry(args.site, args.title, now.date(), args.slug)
     print(f"created {path}", file=stdout)
     return EXIT_OK
+
+
+def _serve(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
+    from . import serve  # watchdog is loaded only for this command
+
+    return serve.run(args.site, now, host=args.host, port=args.port, base_url=args.base_url, drafts=args.drafts,
+                     strict=args.strict, open_browser=args.open, stdout=stdout, stderr=stderr)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r} (write a number from 1 to 65535, e.g. 8000)")
+    return int(text)
 
 
 def _report(problems: list[Problem], stream: TextIO) -> None:
