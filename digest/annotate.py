@@ -204,7 +204,7 @@ def note_html(note: Annotation, config: SiteConfig) -> str:
     back = (f'<a class="note-back" href="#{note.id}-passage" aria-label="Back to the passage of note {note.number}">↩</a>'
             if note.anchored else f'<blockquote class="note-quote"><p>{escape(note.quote)}</p></blockquote>')
     body = f'<div class="note-body">{note.html}</div>'
-    return (f'<aside class="note" id="{note.id}" data-kind="{escape(note.kind)}" aria-label="Note {note.number}: {escape(label)}">'
+    return (f'<aside class="note" role="note" id="{note.id}" data-kind="{escape(note.kind)}" aria-label="Note {note.number}: {escape(label)}">'
             f'<p class="note-head"><span class="note-num">{note.number}</span> '
             f'<span class="note-kind">{escape(label)}</span>{verdict}{by}</p>'
             + (body + back if note.anchored else back + body) + '</aside>')

@@ -119,7 +119,7 @@ def _box_renderer(name: str):
         if token.nesting == 1:
             title = token.info.strip()[len(name):].strip()
             heading = f'<p class="box-title">{escape(title)}</p>\n' if title else ""
-            return f'<aside class="box box-{name}">\n{heading}'
+            return f'<aside class="box box-{name}" role="note">\n{heading}'
         return "</aside>\n"
     return render
 
