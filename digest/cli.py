@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="when the page was saved; relative times ('11 months ago') count from it (default: file mtime)")
     i.add_argument("--slug", help="the bundle's folder name (default: from the title)")
 
+    d = command("deploy", _deploy, "Build the site and publish output/ to a branch (gh-pages) of the site's git repository.")
+    d.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: SITE/output)")
+    d.add_argument("--branch", default="gh-pages", help="the branch GitHub Pages serves (default: gh-pages)")
+    d.add_argument("--remote", default="origin", help="the remote to push to (default: origin)")
+    d.add_argument("--no-push", action="store_true", help="commit to the local branch only")
+    d.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url")
+    d.add_argument("--strict", action="store_true", help="treat warnings as errors")
+
     n = command("new", _new, "Scaffold a new entry bundle in content/ with today's date.")
     n.add_argument("title", help='the headline, e.g. "Peace talks begin"')
     n.add_argument("--slug", help="the folder and URL name (default: from the title)")
@@ -114,6 +122,29 @@ def _import(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
     for action in report.actions:
         print(action, file=stdout)
     _report(report.problems, stderr)
+    return EXIT_OK
+
+
+def _deploy(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
+    from . import config as config_stage, deploy
+
+    out = args.out or args.site / "output"
+    try:
+        result = pipeline.build(args.site, out, now, base_url=args.base_url, strict=args.strict)
+    except SiteError as exc:
+        _report(exc.problems, stderr)
+        print("deploy: refusing to publish a failing build; fix the errors above and run deploy again", file=stderr)
+        return EXIT_PROBLEMS
+    _report(list(result.warnings), stderr)
+    config = config_stage.load_config(args.site / "site.yaml", args.base_url)
+    done = deploy.publish(args.site, out, branch=args.branch, remote=None if args.no_push else args.remote,
+                          domain=config.domain)
+    if not done.changed:
+        print(f"deploy: {done.branch} already holds this build ({done.commit[:12]}); nothing to publish", file=stdout)
+    else:
+        where = f" and pushed to {args.remote}" if done.pushed else ""
+        print(f"deploy: committed {done.commit[:12]} to {done.branch}{where} (built {result.pages} pages from {done.source})",
+              file=stdout)
     return EXIT_OK
 
 

@@ -87,3 +87,20 @@ def test_missing_remote_and_no_repository_are_clear_errors(repo, tmp_path):
     with pytest.raises(SiteError) as caught:
         publish(lonely, lonely)
     assert "cannot find the git repository of the site" in str(caught.value)
+
+
+def test_deploy_command_builds_publishes_and_refuses_a_failing_build(repo):
+    import sys
+    root, bare = repo
+    cli = [sys.executable, str(Path(__file__).resolve().parent.parent / "build.py"), "deploy", "--site", str(root)]
+    done = subprocess.run(cli, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("deploy: committed ") and "to gh-pages and pushed to origin" in done.stdout
+    assert "index.html" in git(bare, "ls-tree", "--name-only", "gh-pages")
+    tip = git(bare, "rev-parse", "gh-pages")
+    (root / "content/third.md").write_text("---\ntitle: [broken\n---\n")
+    done = subprocess.run(cli, capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "deploy: refusing to publish a failing build" in done.stderr
+    assert "content/third.md:" in done.stderr
+    assert git(bare, "rev-parse", "gh-pages") == tip
