@@ -110,10 +110,14 @@ def _build(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _check(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
+    from .verify import is_finding
+
     result = pipeline.build(args.site, None, now, base_url=args.base_url, drafts=args.drafts, strict=args.strict)
     _report(list(result.warnings), stderr)
-    print(f"checked {result.pages} pages: no errors, {len(result.warnings)} warnings", file=stdout)
-    return EXIT_OK
+    findings = sum(is_finding(p) for p in result.warnings)  # digest claims the source does not support
+    print(f"checked {result.pages} pages: no errors, {len(result.warnings)} warnings"
+          + (f" ({findings} digest-vs-source finding{'s' * (findings != 1)})" if findings else ""), file=stdout)
+    return EXIT_PROBLEMS if findings else EXIT_OK
 
 
 def _import(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:

@@ -8,9 +8,9 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from .config import SiteConfig
+from .config import SiteConfig, is_safe_link
 from .errors import Problem, SiteError, problem, warning
-from .model import Comment, Entry, PartialDate, Source, TimelineEvent
+from .model import Acknowledgement, Comment, Entry, PartialDate, Source, TimelineEvent
 from .yamlio import Marks, key_position, load_yaml, position
 
 BUNDLE_FILES = {"index.md", "source.md", "comments.yaml"}
@@ -27,6 +27,7 @@ _ENTRY_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "draft": ((bool,), "true or false"), "summary": ((str,), "text"), "tags": ((list,), "a list of tags"),
     "story": ((str,), "a story key from site.yaml"), "timeline": ((list,), "a list of events"),
     "params": ((dict,), "a mapping"),
+    "checked": ((list, dict), "a list of claims, or a mapping of claim: reason"),  # verify.py
 }
 _SOURCE_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
     "title": ((str,), "text"), "url": ((str,), "text"), "site_name": ((str,), "text"),
@@ -164,12 +165,33 @@ def _load_entry_file(root: Path, path: Path, slug: str, config: SiteConfig, prob
         problems.append(problem(rel, line, col, f"unknown story '{story}'",
                                 f"Declare it in site.yaml under 'stories:' with a title (known: {known})"))
     timeline = _timeline(data.get("timeline"), config, rel, marks, problems)
+    checked = _checked(data.get("checked"), rel, marks, problems)
     if len(problems) > before and any(p.is_error for p in problems[before:]):
         return None
     return Entry(slug=slug, src_path=rel, title=data["title"], date=when, body=body, body_line=body_line,
                  summary=data.get("summary") or "", tags=tuple(tags), story=story,
                  draft=bool(data.get("draft", False)), updated=updated,
-                 timeline=timeline, extra=dict(data.get("params") or {}))
+                 timeline=timeline, checked=checked, extra=dict(data.get("params") or {}))
+
+
+def _checked(value: Any, rel: Path, marks: Marks, problems: list[Problem]) -> tuple[Acknowledgement, ...]:
+    """checked: ["$6.2 billion", ...] or {"$6.2 billion": "why", ...}: findings of verify.py the editors accept."""
+    items = list(value.items()) if isinstance(value, dict) else [(v, "") for v in value or []] if isinstance(value, list) else []
+    acks = []
+    for i, (claim, reason) in enumerate(items):
+        where = (str(claim),) if isinstance(value, dict) else (i,)
+        text = claim if isinstance(claim, str) else str(claim) if isinstance(claim, (int, float)) and not isinstance(claim, bool) else ""
+        if not text.strip():
+            line, col = position(marks, "checked", *where)
+            problems.append(problem(rel, line, col, f"'checked' item {i + 1} must be a claim as text, not {_describe(claim)}",
+                                    "Quote the claim as the check reports it, e.g. - \"$6.2 billion\""))
+        elif reason is not None and not isinstance(reason, str):
+            line, col = position(marks, "checked", *where)
+            problems.append(problem(rel, line, col, f"'checked': the reason for {text!r} must be text, not {_describe(reason)}",
+                                    "Write it as '\"claim\": \"why it is fine\"'"))
+        else:
+            acks.append(Acknowledgement(text.strip(), (reason or "").strip(), position(marks, "checked", *where)[0]))
+    return tuple(acks)
 
 
 _EVENT_KEYS = ("date", "text", "link", "source")
@@ -204,6 +226,12 @@ def _timeline(value: Any, config: SiteConfig, rel: Path, marks: Marks, problems:
                 problems.append(problem(rel, kl, kc, f"timeline event {i + 1}: '{key}' must be text, not {_describe(item[key])}",
                                         "Quote it"))
                 ok = False
+        link = item.get("link")
+        if isinstance(link, str) and not is_safe_link(link):
+            kl, kc = position(marks, "timeline", i, "link")
+            problems.append(problem(rel, kl, kc, f"timeline event {i + 1}: 'link' {link!r} is not a link a page may carry",
+                                    "Use an http(s) URL or a site path such as /archive/"))
+            ok = False
         when = None
         if item.get("date") not in (None, ""):
             when = parse_partial(item["date"], config.tz)
@@ -231,6 +259,11 @@ def _load_source(root: Path, path: Path, config: SiteConfig, problems: list[Prob
     published = _partial(data.get("published"), config, rel, marks, "published", problems)
     scraped = _partial(data.get("scraped_at"), config, rel, marks, "scraped_at", problems)
     text = {k: data.get(k) if isinstance(data.get(k), str) else "" for k in ("title", "url", "site_name", "via", "section")}
+    if text["url"] and not is_safe_link(text["url"]):
+        line, col = position(marks, "url")
+        problems.append(warning(rel, line, col, f"'url' {text['url']!r} is not a link a page may carry; the article is shown without it",
+                                "Give the article's http(s) address"))
+        text["url"] = ""
     return Source(src_path=rel, authors=tuple(str(a) for a in authors), published=published,
                   scraped_at=scraped, body=body, body_line=body_line, **text)
 

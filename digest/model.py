@@ -117,6 +117,15 @@ class Annotation:
 
 
 @dataclass(frozen=True)
+class Acknowledgement:
+    """A finding of the digest-vs-source check the editors have looked at (front matter `checked:`)."""
+
+    claim: str  # as the check reports it: "$6.2 billion", "Lloyd Austin", a quotation
+    reason: str = ""
+    line: int = 0  # where it is written in index.md
+
+
+@dataclass(frozen=True)
 class Entry:
     """One bundle (content/<slug>/index.md + source.md + comments.yaml) or one plain <slug>.md."""
 
@@ -141,6 +150,8 @@ class Entry:
     headings: tuple[Heading, ...] = ()
     url: str = ""  # set by assemble
     out_dir: str = ""  # posix folder under output/, set by assemble
+    checked: tuple[Acknowledgement, ...] = ()  # front matter `checked:` (verify.py)
+    findings: tuple = ()  # open verify.Finding values, set by verify
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 

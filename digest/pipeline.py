@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import annotate, assemble, config as config_stage, feeds, load, markup, render, search, write
+from . import annotate, assemble, config as config_stage, feeds, load, markup, render, search, verify, write
 from .errors import Problem, SiteError, raise_errors, strict as promote, warning
 
 Progress = Callable[[str, int, int], None]
@@ -37,6 +37,7 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     entries, problems = markup.markup(entries, markup.make_renderers(config))
     raise_errors(problems)
     entries, warnings = _annotate(entries, config, warnings)
+    entries, warnings = verify.verify_entries(entries, warnings)  # digest vs source: findings are warnings
     if strict and warnings:
         raise SiteError(promote(warnings))
     site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts)

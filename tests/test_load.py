@@ -78,7 +78,7 @@ def test_wrong_types_and_unknown_keys(fixture_site):
         "content/bad/index.md:2:8: error: 'title' must be text, not a number. Quote text values",
         "content/bad/index.md:4:7: error: 'tags' must be a list of tags, not text",
         "content/bad/index.md:5:1: error: unknown front matter key 'colour'. Known keys: title, date, updated, "
-        "slug, draft, summary, tags, story, timeline, params; put your own keys under 'params:'",
+        "slug, draft, summary, tags, story, timeline, params, checked; put your own keys under 'params:'",
     ]
 
 
