@@ -43,6 +43,8 @@ CONFIG = "site.yaml"
 QUIET = 0.1                           # seconds without file events before a rebuild starts
 MAX_WAIT = 2.0                        # rebuild at the latest this long after the first event of a burst
 PING = 15.0                           # seconds between keep-alive comments on an idle event stream
+WAIT = 5.0                            # a request waits this long for a pending rebuild, then gets the last
+                                      # good build (open pages reload when the rebuild ends anyway)
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,8 @@ class LiveSite:
             bug = problem("(digest)", 1, 1, f"internal error while building: {exc!r}",
                           "This is a bug in the generator; the traceback is in the terminal")
             return self._failed(target, sources, started, (bug,), traceback.format_exc())
-        fingerprints = {path: self._fingerprint(data) for path, data in built.files.items()}
+        digests, self._file_digests = self._file_digests, {}
+        fingerprints = {path: self._fingerprint(data, digests) for path, data in built.files.items()}
         changes = diff(self._fingerprints, fingerprints)
         with self._cond:
             old = self.snapshot
@@ -169,17 +172,19 @@ class LiveSite:
             self._cond.notify_all()
         return Report(tuple(sources), time.perf_counter() - started, None, problems, bug)
 
-    def _fingerprint(self, data: bytes | Path) -> object:
+    def _fingerprint(self, data: bytes | Path, known: dict[tuple, str]) -> object:
+        """bytes compare by value (no copy is made); a file to copy by its content's digest, re-read
+        only when its size or mtime changed since the last build."""
         if not isinstance(data, Path):
-            return data               # bytes compare by value; no copy is made
+            return data
         try:
             st = data.stat()
         except OSError:
             return ("missing", str(data))
         key = (str(data), st.st_mtime_ns, st.st_size)
-        if key not in self._file_digests:
-            self._file_digests[key] = hashlib.sha256(data.read_bytes()).hexdigest()
-        return ("file", self._file_digests[key])
+        digest = known.get(key) or hashlib.sha256(data.read_bytes()).hexdigest()
+        self._file_digests[key] = digest
+        return ("file", digest)
 
     def wait_current(self, timeout: float) -> Snapshot:
         """The snapshot once every change seen so far is built (or after timeout)."""
@@ -224,8 +229,8 @@ def resolve(target: str, base_path: str, files: Mapping[str, object]) -> Route:
         return NOT_FOUND
     segments = decoded.split("/")[1:]
     if (_REFUSED.search(decoded) or _ENCODED.search(decoded) or "" in segments[:-1]
-            or any(s in (".", "..") or s.rstrip(". ") != s for s in segments if s)):
-        return NOT_FOUND              # traversal, double encoding, '//', Windows-style 'x.' names
+            or any(s in (".", "..") for s in segments)):
+        return NOT_FOUND              # traversal, double encoding, '//'
     if not decoded.startswith(base_path):
         return Route(302, quote(base_path) + suffix) if decoded in ("/", base_path[:-1]) else NOT_FOUND
     rel = decoded[len(base_path):]
@@ -297,13 +302,22 @@ LIVE_JS = r"""(() => {
     box.append(list, dismiss);
     document.body.append(box);
   };
-  const source = new EventSource(me.dataset.events);
-  source.addEventListener("message", (event) => {
-    const state = JSON.parse(event.data);
-    if (state.epoch && state.epoch !== epoch) { source.close(); location.reload(); }
-    else if (state.problems.length) show(state.problems);
-    else hide();
-  });
+  // One connection per visible tab (browsers allow ~6 per host); a tab shown again catches up at once,
+  // since the server sends the current state to every new connection.
+  let source = null;
+  const connect = () => {
+    if (source) return;
+    source = new EventSource(me.dataset.events);
+    source.addEventListener("message", (event) => {
+      const state = JSON.parse(event.data);
+      if (state.epoch && state.epoch !== epoch) { source.close(); location.reload(); }
+      else if (state.problems.length) show(state.problems);
+      else hide();
+    });
+  };
+  const disconnect = () => { if (source) { source.close(); source = null; } };
+  document.addEventListener("visibilitychange", () => (document.hidden ? disconnect() : connect()));
+  if (!document.hidden) connect();
 })();
 """.encode()
 
@@ -312,6 +326,7 @@ LIVE_JS = r"""(() => {
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 120                     # an idle keep-alive connection gives its thread back after this
     server_version = "digest-serve"
     server: "_Server"
 
@@ -328,7 +343,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._events(live) if send_body else self._send(200, "text/event-stream", b"", False)
         if path == SCRIPT:
             return self._send(200, "text/javascript; charset=utf-8", LIVE_JS, send_body)
-        snap = live.wait_current(timeout=30)
+        snap = live.wait_current(timeout=WAIT)
         if not snap.files:
             return self._send(503, TYPES[".html"], inject(_unbuilt_page(snap.problems), snap.epoch), send_body)
         route = resolve(self.path, snap.base_path, snap.files)
@@ -342,7 +357,7 @@ class _Handler(BaseHTTPRequestHandler):
                 data = None           # a copied file vanished since the build
         if data is None:
             key, status = "404.html", 404
-            data = _read(snap.files[key]) if isinstance(snap.files.get(key), bytes) else b"Not found\n"
+            data = _read(snap.files[key]) if key in snap.files else b"Not found\n"
         ctype = content_type(key) if key in snap.files else "text/plain; charset=utf-8"
         if ctype.startswith("text/html"):
             data = inject(data, snap.epoch)
@@ -508,7 +523,8 @@ class Preview:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop serving and watching; wait (unless told not to) for the threads, a running build included."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
@@ -520,8 +536,8 @@ class Preview:
         if self._observer.is_alive():
             self._observer.stop()
             self._observer.join(timeout=10)
-        for thread in self._threads:
-            thread.join(timeout=30)
+        for thread in self._threads if wait else ():
+            thread.join(timeout=60)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -619,13 +635,16 @@ def run(root: Path, now: datetime, *, host: str = "127.0.0.1", port: int = 8000,
     try:
         preview.start()
         print(f"serving {preview.url} (Ctrl-C to stop)", file=stdout, flush=True)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"note: listening on {host}, so other machines that can reach it can read the preview, drafts "
+                  "included", file=stdout, flush=True)
         if open_browser:
             webbrowser.open(preview.url)
         preview.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        preview.close()
+        preview.close(wait=False)     # a build still running is abandoned: it writes nothing
     print("stopped", file=stdout, flush=True)
     return 0
 
