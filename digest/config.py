@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,19 @@ def _is_zone(name: str) -> bool:
         return False
 
 
+_LINK_SCHEMES = {"http", "https", "mailto"}
+
+
+def is_safe_link(url: str) -> bool:
+    """True for what may go into an href: an http(s) or mailto URL, or a path, relative URL or #fragment.
+
+    Browsers ignore control characters and spaces around and (tab, newline) inside a scheme, so
+    'java\tscript:' and ' javascript:' are javascript: URLs too; they are judged without them."""
+    bare = re.sub(r"[\x00-\x20\x7f]", "", url)
+    scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.-]*):", bare)
+    return scheme is None or scheme.group(1).lower() in _LINK_SCHEMES
+
+
 def _is_base_url(url: str) -> bool:
     parts = urlsplit(url)
     if parts.scheme:
@@ -238,7 +252,11 @@ def _nav(value: Any, marks: Marks, err) -> list[NavItem]:
             err(("nav", i), f"nav item {i + 1} must be a mapping with 'title' and 'url'",
                 "Write it as '- {title: Archive, url: /archive/}'")
         elif _check_fields(item, {"title": True, "url": True}, ("nav", i), marks, err):
-            items.append(NavItem(item["title"], item["url"]))
+            if is_safe_link(item["url"]):
+                items.append(NavItem(item["title"], item["url"]))
+            else:
+                err(("nav", i, "url"), f"nav item {i + 1}: {item['url']!r} is not a link a page may carry",
+                    "Use an http(s) or mailto URL, or a site path such as /archive/")
     return items
 
 

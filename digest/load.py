@@ -392,7 +392,9 @@ def _text_list(value: Any, rel: Path, marks: Marks, key: str, problems: list[Pro
             out.append(str(item).strip())
         else:
             line, col = position(marks, key, i)
-            problems.append(problem(rel, line, col, f"'{key}' item {i + 1} must be text, not {_describe(item)}", "Quote it"))
+            what = "is blank" if isinstance(item, str) else f"must be text, not {_describe(item)}"
+            problems.append(problem(rel, line, col, f"'{key}' item {i + 1} {what}",
+                                    "Remove it" if isinstance(item, str) else "Quote it"))
     return list(dict.fromkeys(out))
 
 

@@ -61,7 +61,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9$])")
 def sentences(text: str) -> list[tuple[int, str]]:
     out, start = [], 0
     for m in _SENTENCE.finditer(text):
-        if not re.search(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|St|Jr|Lt|Col|No|vs|[A-Z][a-z]{2}))\.$", text[:m.start()]):
+        if not re.search(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|St|Jr|Lt|Col|No|vs|[A-Z][a-z]{2}))\.$", text[max(0, m.start() - 16):m.start()]):  # the tail: searching the whole prefix is quadratic
             out.append((start, text[start:m.start()]))
             start = m.end()
     return out + [(start, text[start:])]
