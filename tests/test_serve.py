@@ -209,6 +209,30 @@ def test_a_template_edit_rebuilds_the_pages_using_it(fixture_site, preview, even
     assert "1 page changed (1 file)" in p.stdout.getvalue()
 
 
+def test_a_static_file_edit_reloads_the_pages_that_link_it(fixture_site, preview, events):
+    site = fixture_site("basic")
+    (site / "static").mkdir()
+    (site / "static/style.css").write_text("body { color: black }\n", encoding="utf-8")
+    p = preview(site)
+    stream = events(p)
+    first = stream.next()
+    (site / "static/style.css").write_text("body { color: rebeccapurple }\n", encoding="utf-8")
+    stream.until(lambda s: s["epoch"] != first["epoch"])
+    status, _, body = get(p, "/static/style.css")
+    assert status == 200 and body == b"body { color: rebeccapurple }\n"
+    line = p.stdout.getvalue().splitlines()[-1]
+    assert "static/style.css changed: " in line and " 0 pages " not in line  # the asset URL's fingerprint moved
+
+
+def test_closing_ends_open_event_streams(fixture_site, preview, events):
+    p = preview(fixture_site("basic"))
+    stream = events(p)
+    stream.next()
+    p.close()
+    with pytest.raises(EOFError):
+        stream.next()
+
+
 # -- what is served, and how ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("target", [
