@@ -46,6 +46,16 @@ def annotate(entry: Entry, config: SiteConfig) -> tuple[Entry, list[Problem]]:
         if note.inline:
             marks = soups["digest"].select(f'mark[data-note="inline-{note.number}"]')
             quote = normalize(" ".join(m.get_text() for m in marks)).strip()
+            texts = {id(node) for node in _text_nodes(soups["digest"]) if node.strip()}
+            if not any(id(node) in texts for m in marks for node in m.find_all(string=True)):
+                # {==![image](x.png)==} or {==[^1]==}: nothing of the prose's own text to mark
+                for mark in marks:
+                    mark.unwrap()
+                reason = "the marked passage has no text of its own (only an image, a footnote mark or markup)"
+                unanchored.append(replace(note, quote=quote, problem=reason))
+                problems.append(warning(entry.src_path, note.line, 1, f"note not anchored: {reason}",
+                                        "Mark words of the prose: {==the passage==}{>>the note<<}"))
+                continue
             placed.append(((order["digest"], _offset(soups["digest"], marks[0]), i), replace(note, quote=quote), marks))
             continue
         if key not in soups:
@@ -186,7 +196,8 @@ def _link(marks: list[Tag], note: Annotation, config: SiteConfig) -> None:
     ref.string = str(note.number)
     sup = soup.new_tag("sup", attrs={"class": "note-num", "data-pagefind-ignore": ""})
     sup.append(ref)
-    last.insert_after(sup)
+    link = last.find_parent("a")  # a passage inside a link's text: the number goes after the link (no nested <a>)
+    (link or last).insert_after(sup)
     block = last
     while block.parent is not None and not isinstance(block.parent, BeautifulSoup):
         block = block.parent

@@ -102,7 +102,8 @@ def _inline_note(state: StateInline, silent: bool, kinds: set[str], default_kind
     note_end = src.find("<<}", end + 6)
     if note_end < 0 or end == start + 3:
         return False
-    if silent:
+    if silent:  # e.g. inside a link's text: markdown-it only skips over it, and needs pos moved past it
+        state.pos = note_end + 3
         return True
     note = src[end + 6:note_end].strip()
     head, colon, rest = note.partition(":")

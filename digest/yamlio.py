@@ -37,6 +37,9 @@ def load_yaml(text: str, path: Path | str, line_offset: int = 0) -> tuple[Any, M
                                   "Remove the control character")]
     except yaml.YAMLError as exc:
         return None, {}, [problem(path, 1 + line_offset, 1, f"invalid YAML: {exc}".replace("\n", " "))]
+    except RecursionError:
+        return None, {}, [problem(path, 1 + line_offset, 1, "the YAML is nested too deeply to read",
+                                  "Flatten the lists and mappings")]
     except (ValueError, OverflowError) as exc:  # a well-formed value that is not valid, e.g. 2023-02-30
         line, col = _bad_timestamp(loader, node, line_offset)
         return None, {}, [problem(path, line, col, f"invalid value: {exc}",
@@ -45,7 +48,15 @@ def load_yaml(text: str, path: Path | str, line_offset: int = 0) -> tuple[Any, M
         loader.dispose()
     marks: Marks = {}
     if node is not None:
-        _collect(node, (), marks, line_offset)
+        try:
+            loop = _collect(node, (), marks, line_offset, set(), frozenset())
+        except RecursionError:
+            return None, {}, [problem(path, 1 + line_offset, 1, "the YAML is nested too deeply to read",
+                                      "Flatten the lists and mappings")]
+        if loop is not None:  # '&a [*a]': data that contains itself never ends when walked
+            return None, {}, [problem(path, loop.start_mark.line + 1 + line_offset, loop.start_mark.column + 1,
+                                      "a YAML alias (*name) refers to the value it is inside of",
+                                      "Write the value out instead of the alias")]
     return data, marks, []
 
 
@@ -66,16 +77,32 @@ def _bad_timestamp(loader, node: yaml.Node, offset: int) -> tuple[int, int]:
     return 1 + offset, 1
 
 
-def _collect(node: yaml.Node, key: tuple, marks: Marks, offset: int) -> None:
+def _collect(node: yaml.Node, key: tuple, marks: Marks, offset: int, seen: set[int],
+             inside: frozenset[int]) -> yaml.Node | None:
+    """Record the position of every value by its key path; return a node that contains itself, if any.
+
+    A node reached again through an alias is not walked twice (nested aliases would otherwise make
+    the walk exponential)."""
+    if id(node) in inside:
+        return node
     marks[key] = (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
+    if id(node) in seen:
+        return None
+    seen.add(id(node))
+    inside = inside | {id(node)}
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             name = k.value if isinstance(k, yaml.ScalarNode) else str(k.start_mark)
-            _collect(v, key + (name,), marks, offset)
             marks[key + (name, "<key>")] = (k.start_mark.line + 1 + offset, k.start_mark.column + 1)
+            loop = _collect(v, key + (name,), marks, offset, seen, inside)
+            if loop is not None:
+                return loop
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _collect(item, key + (i,), marks, offset)
+            loop = _collect(item, key + (i,), marks, offset, seen, inside)
+            if loop is not None:
+                return loop
+    return None
 
 
 def position(marks: Marks, *key: Any) -> tuple[int, int]:

@@ -17,7 +17,7 @@ def test_prose_features():
     assert "He said “no” – twice." in html
     assert [(h.level, h.id) for h in headings] == [(2, "is-putin-ready"), (2, "is-putin-ready-1")]
     assert "<table>" in html and "<dl>" in html and '<section class="footnotes">' in html
-    assert '<aside class="box box-note">\n<p class="box-title">Heads up</p>\n<p>Inside.</p>\n</aside>' in html
+    assert '<aside class="box box-note" role="note">\n<p class="box-title">Heads up</p>\n<p>Inside.</p>\n</aside>' in html
 
 
 def test_heading_ids_are_unicode_aware_and_stable():
