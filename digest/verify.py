@@ -284,7 +284,7 @@ def rank(query: str, passages: list[str]) -> list[float]:
     """TF-IDF cosine of query against each passage (words and bigrams, idf over the passages)."""
     bags = [_terms(p) for p in passages]
     df = Counter(t for bag in bags for t in bag)
-    vectors = [{t: c * (math.log((1 + len(bags)) / (1 + df[t])) + 1) for t, c in bag.items()}
+    vectors = [{t: c * (math.log((1 + len(bags)) / (1 + df[t])) + 1 if df[t] else 1.0) for t, c in bag.items()}
                for bag in [_terms(query)] + bags]
     norms = [math.sqrt(sum(x * x for x in v.values())) or 1.0 for v in vectors]
     return [sum(w * v.get(t, 0.0) for t, w in vectors[0].items()) / (norms[0] * n) for v, n in zip(vectors[1:], norms[1:])]
@@ -337,7 +337,7 @@ def check_entry(entry: Entry) -> list[Finding]:
                 short = len(quote.split()) <= 2
                 around = sentence[max(0, m.start() - 40): m.end() + 30]
                 if not short or _SPEECH.search(around):
-                    found.append(("quotation", quote.strip(" ,;:"), at + m.start(), sentence))
+                    found.append(("quotation", quote.strip(" ,;:."), at + m.start(), sentence))
             for n_off, name in names(sentence, src_words, common):
                 found.append(("name", name, at + n_off, sentence))
     findings, seen = [], set()
@@ -431,8 +431,7 @@ def provenance(entry: Entry, floor: float = 0.2) -> Entry:
         first, *more = sorted(chosen)
         links = [f'<a href="#source-p-{first}" aria-label="From the article, paragraph {first}">from the article</a>']
         links += [f'<a href="#source-p-{n}" aria-label="and paragraph {n}">¶{n}</a>' for n in more]
-        p.append(" ")
-        p.append(BeautifulSoup(f'<span class="from-article" data-pagefind-ignore="">{" ".join(links)}</span>', "html.parser"))
+        p.insert_after(BeautifulSoup(f'<div class="from-article" data-pagefind-ignore="">{" ".join(links)}</div>', "html.parser"))
     source = replace(entry.source, html=article.decode(formatter="minimal"))
     return replace(entry, html=digest.decode(formatter="minimal"), source=source)
 
