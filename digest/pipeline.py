@@ -51,7 +51,10 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
     """Build the site in root into out (None: check only, write nothing). Raises SiteError on errors."""
     started = time.perf_counter()
     files, result = render_files(root, now, **options)
-    written = write.write_site(files, out, root, finish=search.index) if out is not None else 0
+    if out is None:
+        return BuildResult(result.pages, 0, result.warnings, time.perf_counter() - started)
+    files.update(search.index_files(files))
+    written = write.write_site(files, out, root)
     return BuildResult(result.pages, written, result.warnings, time.perf_counter() - started)
 
 

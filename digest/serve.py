@@ -32,7 +32,7 @@ from urllib.parse import quote, unquote
 from watchdog import events as fs_events
 from watchdog.observers import Observer
 
-from . import config as config_stage, pipeline
+from . import config as config_stage, pipeline, search
 from .errors import Problem, SiteError, problem
 from .render import Files
 
@@ -64,6 +64,7 @@ def site_builder(root: Path, now: datetime, *, base_url: str | None = None, draf
     def build() -> Built:
         base_path = config_stage.load_config(root / CONFIG, base_url).base_path
         files, result = pipeline.render_files(root, now, base_url=base_url, drafts=drafts, strict=strict)
+        files.update(search.index_files(files))  # the search page works in the preview too
         return Built(files, base_path, result.warnings)
     return build
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 from .errors import SiteError, problem
 
 
-def write_site(files: dict[str, bytes | Path], out_dir: Path, root: Path,
-               finish: Callable[[Path], None] = lambda staging: None) -> int:
-    """Write every file into a staging folder beside out_dir, let finish() add to it (the search index),
-    then swap it in. Returns files written. A failure before the swap leaves out_dir exactly as it was.
+def write_site(files: dict[str, bytes | Path], out_dir: Path, root: Path) -> int:
+    """Write every file into a staging folder beside out_dir, then swap it in. Returns files written.
+
+    A failure before the swap leaves out_dir exactly as it was.
     """
     out_dir = out_dir.resolve()
     _refuse_dangerous(out_dir, root.resolve())
@@ -31,7 +30,6 @@ def write_site(files: dict[str, bytes | Path], out_dir: Path, root: Path,
                 shutil.copyfile(data, target)
             else:
                 target.write_bytes(data)
-        finish(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -416,3 +416,11 @@ def test_an_open_page_reloads_itself_and_shows_the_overlay(fixture_site, preview
         assert page.query_selector("#__digest-overlay") is None
     finally:
         page.close()
+
+
+def test_the_preview_serves_the_search_index(fixture_site, preview):
+    p = preview(fixture_site("basic"))
+    status, headers, body = get(p, "/pagefind/pagefind.js")
+    assert status == 200 and headers["content-type"].startswith(("text/javascript", "application/javascript"))
+    status, _, body = get(p, "/pagefind/pagefind-entry.json")
+    assert status == 200 and b'"languages"' in body
