@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: SITE/output)")
     _site_options(b)
     b.add_argument("-q", "--quiet", action="store_true", help="print only problems, no progress or summary")
+    b.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="processes for entries that are not in the cache (default: one per CPU)")
+    b.add_argument("--no-cache", action="store_true", help="process every entry afresh (the cache in .cache/ is not used)")
 
     c = command("check", _check, "Validate content, templates and links without writing anything.")
     _site_options(c)
@@ -98,14 +101,15 @@ def _build(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
     out = args.out or root / "output"
     show = not args.quiet and stderr.isatty()
     result = pipeline.build(root, out, now, base_url=args.base_url, drafts=args.drafts, strict=args.strict,
-                            progress=_progress(stderr) if show else lambda *a: None)
+                            progress=_progress(stderr) if show else lambda *a: None,
+                            jobs=args.jobs, use_cache=not args.no_cache)
     if show:
         stderr.write("\r\x1b[K")
     _report(list(result.warnings), stderr)
     if not args.quiet:
         warned = len(result.warnings)
-        print(f"built {result.pages} pages ({result.files} files) into {out} with {warned} warning{'s' * (warned != 1)} "
-              f"in {result.seconds:.2f} s", file=stdout)
+        print(f"built {result.pages} pages ({result.files} files, {result.changed} changed) into {out} "
+              f"with {warned} warning{'s' * (warned != 1)} in {result.seconds:.2f} s", file=stdout)
     return EXIT_OK
 
 

@@ -60,7 +60,7 @@ def import_scrapes(site_dir: Path, scrapes: list[Path], digest: Path | None = No
             digests.append((path, item))
         elif kind == "page":
             pages.append(_Scrape(path, item))
-    if not pages and not problems:
+    if not pages and not any(p.is_error for p in problems):
         problems.append(problem(digest or (scrapes[0] if scrapes else "import"), 1, 1, "no scrape to import",
                                 "Give a saved page (.html) or a text dump of one, with the digest beside it"))
     if slug is not None and len(pages) > 1:

@@ -41,27 +41,35 @@ def load_entries(root: Path, config: SiteConfig) -> tuple[list[Entry], list[Prob
 
     Raises SiteError carrying every problem of the run when any is an error.
     """
-    content = root / "content"
     problems: list[Problem] = []
-    entries: list[Entry] = []
-    if not content.is_dir():
-        raise SiteError([problem(root / "content", 1, 1, "content/ folder not found",
-                                 "Create it, or scaffold a first entry with: python build.py new \"Title\"")])
-    for path in sorted(content.iterdir()):
-        if path.name.startswith((".", "_")):
-            continue
-        if path.is_dir() and (path / "index.md").is_file():
-            entry = _load_bundle(root, path, config, problems)
-        elif path.is_file() and path.suffix == ".md":
-            entry = _load_entry_file(root, path, path.stem, config, problems)
-        else:
-            continue
+    entries = []
+    for path in entry_sources(root):
+        entry, found = load_one(root, path, config)
+        problems += found
         if entry is not None:
             entries.append(entry)
-    _check_unique_slugs(entries, problems)
+    check_unique_slugs(entries, problems)
     if any(p.is_error for p in problems):
         raise SiteError(problems)
     return sorted(entries, key=lambda e: e.slug), problems
+
+
+def entry_sources(root: Path) -> list[Path]:
+    """Every entry of content/: bundle folders (with an index.md) and plain .md files, sorted."""
+    content = root / "content"
+    if not content.is_dir():
+        raise SiteError([problem(root / "content", 1, 1, "content/ folder not found",
+                                 "Create it, or scaffold a first entry with: python build.py new \"Title\"")])
+    return [path for path in sorted(content.iterdir()) if not path.name.startswith((".", "_"))
+            and ((path.is_dir() and (path / "index.md").is_file()) or (path.is_file() and path.suffix == ".md"))]
+
+
+def load_one(root: Path, path: Path, config: SiteConfig) -> tuple[Entry | None, list[Problem]]:
+    """One entry (a bundle folder or a plain .md file) and its problems; None when it has errors."""
+    problems: list[Problem] = []
+    entry = (_load_bundle(root, path, config, problems) if path.is_dir()
+             else _load_entry_file(root, path, path.stem, config, problems))
+    return (None if any(p.is_error for p in problems) else entry), problems
 
 
 def split_front_matter(text: str, path: Path | str) -> tuple[str, str, int, list[Problem]]:
@@ -398,7 +406,7 @@ def _text_list(value: Any, rel: Path, marks: Marks, key: str, problems: list[Pro
     return list(dict.fromkeys(out))
 
 
-def _check_unique_slugs(entries: list[Entry], problems: list[Problem]) -> None:
+def check_unique_slugs(entries: list[Entry], problems: list[Problem]) -> None:
     seen: dict[str, Entry] = {}
     for entry in entries:
         if entry.slug in seen:

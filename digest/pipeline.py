@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import annotate, assemble, config as config_stage, feeds, load, markup, render, search, verify, write
+from . import annotate, assemble, cache, config as config_stage, feeds, load, markup, render, search, verify, write
 from .errors import Problem, SiteError, raise_errors, strict as promote, warning
 
 Progress = Callable[[str, int, int], None]
@@ -20,24 +22,24 @@ class BuildResult:
     files: int
     warnings: tuple[Problem, ...]
     seconds: float
+    changed: int = 0  # files written because their bytes changed (the others were kept)
 
 
 def render_files(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
-                 strict: bool = False, progress: Progress = lambda stage, done, total: None
-                 ) -> tuple[render.Files, BuildResult]:
-    """Every stage but writing: {output path: bytes | Path}, and the result. Raises SiteError on errors."""
+                 strict: bool = False, progress: Progress = lambda stage, done, total: None,
+                 jobs: int | None = None, use_cache: bool = True) -> tuple[render.Files, BuildResult]:
+    """Every stage but writing: {output path: bytes | Path}, and the result. Raises SiteError on errors.
+
+    Entries are processed (load, markup, annotate, verify) one by one, from the cache when their files,
+    the config and the code are unchanged, else in a pool of `jobs` processes; the result is the same.
+    """
     started = time.perf_counter()
     config = config_stage.load_config(root / "site.yaml", base_url)
-    entries, warnings = load.load_entries(root, config)
+    entries, warnings = process_entries(root, config, jobs=jobs, use_cache=use_cache, progress=progress)
     if not config.origin:
         warnings.append(warning(config.path, 1, 1, f"base_url {config.base_url!r} has no scheme and host, so feeds, "
                                 "the sitemap and canonical links use relative URLs",
                                 "Set base_url to the site's full URL, e.g. https://user.github.io/repo/, or pass --base-url"))
-    progress("markup", 0, len(entries))
-    entries, problems = markup.markup(entries, markup.make_renderers(config))
-    raise_errors(problems)
-    entries, warnings = _annotate(entries, config, warnings)
-    entries, warnings = verify.verify_entries(entries, warnings)  # digest vs source: findings are warnings
     if strict and warnings:
         raise SiteError(promote(warnings))
     site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts)
@@ -54,14 +56,67 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
     if out is None:
         return BuildResult(result.pages, 0, result.warnings, time.perf_counter() - started)
     files.update(search.index_files(files))
-    written = write.write_site(files, out, root)
-    return BuildResult(result.pages, written, result.warnings, time.perf_counter() - started)
+    changed = write.write_site(files, out, root)
+    return BuildResult(result.pages, len(files), result.warnings, time.perf_counter() - started, changed)
 
 
-def _annotate(entries: list, config, warnings: list[Problem]) -> tuple[list, list[Problem]]:
-    annotated, found = [], list(warnings)
-    for entry in entries:
-        entry, problems = annotate.annotate(entry, config)
-        annotated.append(entry)
-        found.extend(problems)
-    return annotated, found
+def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: bool = True,
+                    progress: Progress = lambda stage, done, total: None) -> tuple[list, list[Problem]]:
+    """Every entry loaded, marked up, annotated and checked against its source, sorted by slug.
+
+    Raises SiteError with every problem of every entry when any is an error.
+    """
+    sources = load.entry_sources(root)
+    folder = root / cache.FOLDER
+    salt = f"{cache.code_fingerprint()}\0{config!r}"
+    keys = [cache.entry_key(root, path, salt) for path in sources]
+    results: dict[Path, tuple] = {}
+    if use_cache:
+        for path, key in zip(sources, keys):
+            hit = cache.load(folder, key)
+            if hit is not None:
+                results[path] = hit
+    missing = [path for path in sources if path not in results]
+    progress("process", len(results), len(sources))
+    for path, result in zip(missing, _process_many(root, config, missing, jobs)):
+        results[path] = result
+        progress("process", len(results), len(sources))
+    if use_cache:
+        for path, key in zip(sources, keys):
+            if path in missing:
+                cache.store(folder, key, results[path])
+        cache.prune(folder, set(keys))
+    entries = [results[p][0] for p in sources if results[p][0] is not None]
+    problems = [problem for p in sources for problem in results[p][1]]
+    load.check_unique_slugs(entries, problems)
+    raise_errors(problems)
+    return sorted(entries, key=lambda e: e.slug), problems
+
+
+def _process_many(root: Path, config, paths: list[Path], jobs: int | None) -> list[tuple]:
+    """Process paths, in a pool of processes when there are enough of them to pay for it."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(paths) < 40:
+        return process_chunk(root, config, paths)
+    size = max(1, len(paths) // (jobs * 4))
+    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return [result for part in pool.map(process_chunk, [root] * len(chunks), [config] * len(chunks), chunks)
+                for result in part]
+
+
+def process_chunk(root: Path, config, paths: list[Path]) -> list[tuple]:
+    """(entry or None, problems) for each path: the per-entry stages, with one set of renderers."""
+    renderers = markup.make_renderers(config)
+    results = []
+    for path in paths:
+        entry, problems = load.load_one(root, path, config)
+        if entry is not None:
+            entry = markup.markup_entry(entry, renderers, problems)
+        if entry is not None and not any(p.is_error for p in problems):
+            entry, found = annotate.annotate(entry, config)
+            problems += found
+            (entry,), found = verify.verify_entries([entry], [])  # digest vs source: findings are warnings
+            problems += found
+        results.append((entry, problems))
+    return results

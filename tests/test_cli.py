@@ -36,7 +36,7 @@ def test_build_prints_one_summary_line(fixture_site):
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # not a terminal: no progress
     (line,) = done.stdout.splitlines()
-    assert re.match(rf"built 15 pages \(\d+ files\) into {re.escape(str(root / 'output'))} with 0 warnings in \d+\.\d\d s$", line)
+    assert re.match(rf"built 15 pages \(\d+ files, \d+ changed\) into {re.escape(str(root / 'output'))} with 0 warnings in \d+\.\d\d s$", line)
     assert run("build", "--site", str(root), "--quiet").stdout == ""
 
 

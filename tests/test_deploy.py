@@ -18,7 +18,7 @@ def git(cwd: Path, *args: str) -> str:
 def repo(fixture_site, tmp_path):
     """The basic site as a git repository with a bare 'origin'."""
     root = fixture_site("basic")
-    (root / ".gitignore").write_text("output/\n")
+    (root / ".gitignore").write_text("output/\n.cache/\n")
     git(root, "init", "-q", "-b", "main")
     git(root, "config", "user.email", "editor@example.org")
     git(root, "config", "user.name", "Editor")

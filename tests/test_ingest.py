@@ -189,3 +189,14 @@ def test_latin1_text_dump_is_decoded_with_a_warning(tmp_path):
     report = _import(tmp_path, [path], slug=SLUG)
     assert any("not valid UTF-8" in p.message for p in report.problems)
     assert "Zoë Kube" in (tmp_path / "content" / SLUG / "source.md").read_text(encoding="utf-8")
+
+
+def test_a_digest_alone_is_not_a_scrape(tmp_path):
+    """Found by the property tests: a digest-looking file with an encoding warning imported nothing, silently."""
+    site, scrape = tmp_path / "site", tmp_path / "scrape.txt"
+    (site / "content").mkdir(parents=True)
+    scrape.write_bytes(b"date0001-01-01\t\x80")
+    with pytest.raises(SiteError) as caught:
+        import_scrapes(site, [scrape])
+    assert any(p.message == "no scrape to import" for p in caught.value.problems)
+    assert list((site / "content").iterdir()) == []

@@ -1,0 +1,85 @@
+"""The build cache and incremental writes: every path gives the same bytes; an edit changes what it should."""
+
+import importlib.util
+import os
+from pathlib import Path
+
+from conftest import REPO, build
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def generated_site(tmp_path: Path, n: int) -> Path:
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO / "bench" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    generate.write_ours(tmp_path / "gen", generate.corpus(n))
+    return tmp_path / "gen"
+
+
+def test_cold_cached_parallel_and_one_worker_builds_are_identical(tmp_path):
+    root = generated_site(tmp_path, 48)
+    one = build(root, tmp_path / "one", jobs=1, use_cache=False)
+    parallel = build(root, tmp_path / "parallel", jobs=2, use_cache=False)
+    first = build(root, tmp_path / "cached", jobs=2)  # fills the cache
+    again = build(root, tmp_path / "cached")  # every entry from the cache
+    reference = tree(tmp_path / "one")
+    assert len(reference) > 100 and one.warnings == parallel.warnings == first.warnings == again.warnings
+    assert tree(tmp_path / "parallel") == reference
+    assert tree(tmp_path / "cached") == reference
+    assert again.changed == 0
+
+
+def cache_hits(root: Path, **options) -> tuple[int, int]:
+    seen = []
+    build(root, progress=lambda stage, done, total: seen.append((stage, done, total)), **options)
+    return next((done, total) for stage, done, total in seen if stage == "process")
+
+
+def test_an_edit_invalidates_only_its_entry_and_config_changes_invalidate_all(fixture_site):
+    root = fixture_site("basic")
+    assert cache_hits(root) == (0, 5)
+    assert cache_hits(root) == (5, 5)
+    second = root / "content/second.md"
+    second.write_text(second.read_text().replace("Short.", "Short, and edited."))
+    assert cache_hits(root) == (4, 5)
+    (root / "content/first-story/comments.yaml").write_text(
+        (root / "content/first-story/comments.yaml").read_text().replace("A reply.", "A changed reply."))
+    assert cache_hits(root) == (4, 5)
+    (root / "site.yaml").write_text((root / "site.yaml").read_text().replace("per_page: 2", "per_page: 3"))
+    assert cache_hits(root) == (0, 5)
+    assert cache_hits(root, use_cache=False) == (0, 5)
+
+
+def test_an_edit_rewrites_exactly_the_pages_that_show_it(fixture_site):
+    root = fixture_site("basic")
+    build(root)
+    before = tree(root / "output")
+    inode = (root / "output/third/index.html").stat().st_ino
+    second = root / "content/second.md"
+    second.write_text(second.read_text().replace('title: "Second story"', 'title: "Second story, retitled"'))
+    result = build(root)
+    after = tree(root / "output")
+    changed = sorted(p for p in after if after[p] != before.get(p) and not p.startswith("pagefind/"))
+    assert changed == [
+        "archive/index.html", "feed.json", "feed.xml",   # lists and feeds that show the title
+        "first-story/index.html",                        # its neighbour's "newer" link
+        "index.html",                                    # the front page lists it
+        "second/index.html",                             # the entry itself
+        "tags/diplomacy/feed.json", "tags/diplomacy/feed.xml", "tags/diplomacy/index.html",  # its tag
+        "timeline.json", "timeline/index.html",          # its own event on the timeline
+    ]
+    assert (root / "output/third/index.html").stat().st_ino == inode  # unchanged files are not rewritten
+    assert 0 < result.changed < len(after)
+
+
+def test_a_file_changed_behind_our_back_is_written_again(fixture_site):
+    root = fixture_site("basic")
+    build(root)
+    page = root / "output/third/index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"tampered")
+    build(root)
+    assert page.read_bytes() == good
