@@ -282,12 +282,26 @@ def _terms(text: str) -> Counter:
 
 def rank(query: str, passages: list[str]) -> list[float]:
     """TF-IDF cosine of query against each passage (words and bigrams, idf over the passages)."""
+    return ranker(passages)(query)
+
+
+def ranker(passages: list[str]):
+    """rank() with the passages' vectors computed once, for many queries against the same passages."""
     bags = [_terms(p) for p in passages]
     df = Counter(t for bag in bags for t in bag)
-    vectors = [{t: c * (math.log((1 + len(bags)) / (1 + df[t])) + 1 if df[t] else 1.0) for t, c in bag.items()}
-               for bag in [_terms(query)] + bags]
+
+    def vector(bag: Counter) -> dict[str, float]:
+        return {t: c * (math.log((1 + len(bags)) / (1 + df[t])) + 1 if df[t] else 1.0) for t, c in bag.items()}
+
+    vectors = [vector(bag) for bag in bags]
     norms = [math.sqrt(sum(x * x for x in v.values())) or 1.0 for v in vectors]
-    return [sum(w * v.get(t, 0.0) for t, w in vectors[0].items()) / (norms[0] * n) for v, n in zip(vectors[1:], norms[1:])]
+
+    def scores(query: str) -> list[float]:
+        q = vector(_terms(query))
+        q_norm = math.sqrt(sum(x * x for x in q.values())) or 1.0
+        return [sum(w * v.get(t, 0.0) for t, w in q.items()) / (q_norm * n) for v, n in zip(vectors, norms)]
+
+    return scores
 
 
 # ---- the check ---------------------------------------------------------------------------------
@@ -417,12 +431,13 @@ def provenance(entry: Entry, floor: float = 0.2) -> Entry:
     for n, p in enumerate(sources, start=1):
         p["id"] = f"source-p-{n}"
     texts = [_text(p) for p in sources]
+    score = ranker(texts)
     for p in _paragraphs(digest):
         if "box-title" in (p.get("class") or []) or not texts:
             continue
         chosen = set()
         for _, sentence in sentences(" ".join(_text(p).split())):
-            scores = rank(sentence, texts)
+            scores = score(sentence)
             best = max(range(len(scores)), key=lambda i: (scores[i], -i))
             if scores[best] >= floor:
                 chosen.add(best + 1)
