@@ -99,6 +99,10 @@ def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryVi
     return pages
 
 
+def tag_url(config: SiteConfig, name: str) -> str:
+    return _tag_ref(config, name).url
+
+
 def _tag_ref(config: SiteConfig, name: str) -> Tag:
     slug = slugify(name) or "tag"
     return Tag(name, slug, url_for(config, f"tags/{slug}/"), ())

@@ -12,7 +12,7 @@ from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, PackageLoader, 
                     TemplateError, TemplateSyntaxError, UndefinedError)
 
 from .annotate import note_html
-from .assemble import comment_anchor, url_for
+from .assemble import comment_anchor, tag_url, url_for
 from .config import SiteConfig
 from .feeds import absolute
 from .errors import SiteError, problem
@@ -43,7 +43,7 @@ def make_env(root: Path, config: SiteConfig, static: dict[str, Path]) -> Environ
     fingerprints = {p: hashlib.sha256(f.read_bytes()).hexdigest()[:10] for p, f in static.items()}
     env.globals.update(site=config, url=partial(url_for, config), asset=partial(_asset, config, fingerprints),
                        kind_of=config.kind, anchor_of=comment_anchor, note_html=partial(note_html, config=config),
-                       absolute=lambda url: absolute(config, url))
+                       absolute=lambda url: absolute(config, url), tag_url=partial(tag_url, config))
     env.filters.update(longdate=longdate, partialdate=partialdate, month_name=lambda m: MONTHS[m - 1],
                        isodate=lambda d: d.isoformat())
     return env
