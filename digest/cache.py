@@ -5,14 +5,21 @@ entry is neither re-parsed nor re-rendered to HTML on the next build."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import tempfile
+from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .errors import Problem
+
 PACKAGE = Path(__file__).resolve().parent
 FOLDER = Path(".cache") / "digest" / "entries"
+LAST_BUILD = Path(".cache") / "digest" / "build.json"
+INPUTS = ("site.yaml", "content", "templates", "static")
 
 
 def code_fingerprint() -> str:
@@ -62,3 +69,43 @@ def prune(folder: Path, keep: set[str]) -> None:
         for path in folder.iterdir():
             if path.suffix in (".pickle", ".tmp") and path.stem not in keep:
                 path.unlink(missing_ok=True)
+
+
+def input_stamp(root: Path, out: Path, options: dict) -> str:
+    """Everything a build reads, by name, size and time (and the code and theme by content), plus its options."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    for path in sorted((PACKAGE / "theme").rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update(repr(sorted(options.items())).encode() + str(out.resolve()).encode())
+    for name in INPUTS:
+        top = root / name
+        paths = sorted(top.rglob("*")) if top.is_dir() else [top] if top.exists() else []
+        for path in paths:
+            stat = path.stat()
+            digest.update(f"{path.relative_to(root).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def last_build(root: Path, stamp: str, now: datetime) -> dict | None:
+    """What the last build recorded, if it had exactly these inputs and no future entry has come due."""
+    try:
+        record = json.loads((root / LAST_BUILD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("stamp") != stamp:
+        return None
+    due = record.get("next_change")
+    if due and now >= datetime.fromisoformat(due):
+        return None
+    record["warnings"] = tuple(Problem(**w) for w in record.get("warnings", []))
+    return record
+
+
+def record_build(root: Path, stamp: str, pages: int, files: int, warnings: tuple[Problem, ...],
+                 next_change: datetime | None) -> None:
+    path = root / LAST_BUILD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"stamp": stamp, "pages": pages, "files": files,
+                                "next_change": next_change.isoformat() if next_change else None,
+                                "warnings": [asdict(w) for w in warnings]}), encoding="utf-8")

@@ -108,7 +108,8 @@ def _build(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
     _report(list(result.warnings), stderr)
     if not args.quiet:
         warned = len(result.warnings)
-        print(f"built {result.pages} pages ({result.files} files, {result.changed} changed) into {out} "
+        what = "up to date: nothing changed since the last build of" if result.up_to_date else "built"
+        print(f"{what} {result.pages} pages ({result.files} files, {result.changed} changed) into {out} "
               f"with {warned} warning{'s' * (warned != 1)} in {result.seconds:.2f} s", file=stdout)
     return EXIT_OK
 

@@ -23,6 +23,8 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     seconds: float
     changed: int = 0  # files written because their bytes changed (the others were kept)
+    next_change: datetime | None = None  # when the next future-dated entry comes due
+    up_to_date: bool = False  # nothing had changed since the last build: nothing was done
 
 
 def render_files(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
@@ -43,21 +45,37 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     if strict and warnings:
         raise SiteError(promote(warnings))
     site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts)
+    future = [e.date for e in entries if e.date > now and (drafts or not e.draft)]
     env = render.make_env(root, config, render.static_files(root))
     files = render.render_site(site, config, env, root, lambda done, total: progress("render", done, total))
     files.update(feeds.render_feeds(site, config))
-    return files, BuildResult(len(site.pages), len(files), tuple(warnings), time.perf_counter() - started)
+    return files, BuildResult(len(site.pages), len(files), tuple(warnings), time.perf_counter() - started,
+                              next_change=min(future, default=None))
 
 
 def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult:
-    """Build the site in root into out (None: check only, write nothing). Raises SiteError on errors."""
+    """Build the site in root into out (None: check only, write nothing). Raises SiteError on errors.
+
+    When nothing the build reads has changed since the last one, no future entry has come due, and the
+    output is as that build left it, there is nothing to do (unless use_cache=False).
+    """
     started = time.perf_counter()
+    stamp = None
+    if out is not None and options.get("use_cache", True):
+        stamp = cache.input_stamp(root, out, {k: v for k, v in options.items() if k not in ("progress", "jobs")})
+        last = cache.last_build(root, stamp, now)
+        if last is not None and write.output_intact(out, root):
+            return BuildResult(last["pages"], last["files"], last["warnings"], time.perf_counter() - started,
+                               up_to_date=True)
     files, result = render_files(root, now, **options)
     if out is None:
         return BuildResult(result.pages, 0, result.warnings, time.perf_counter() - started)
     files.update(search.index_files(files))
     changed = write.write_site(files, out, root)
-    return BuildResult(result.pages, len(files), result.warnings, time.perf_counter() - started, changed)
+    if stamp is not None:
+        cache.record_build(root, stamp, result.pages, len(files), result.warnings, result.next_change)
+    return BuildResult(result.pages, len(files), result.warnings, time.perf_counter() - started, changed,
+                       result.next_change)
 
 
 def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: bool = True,

@@ -109,3 +109,13 @@ def _refuse_dangerous(out_dir: Path, root: Path) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise SiteError([problem(out_dir, 1, 1, "the output path exists and is not a folder",
                                  "Remove it or choose another --out")])
+
+
+def output_intact(out_dir: Path, root: Path) -> bool:
+    """The output folder holds exactly the files the last write left there, untouched."""
+    out_dir = out_dir.resolve()
+    recorded = _read_manifest(root / MANIFEST, out_dir)
+    if not recorded:
+        return False
+    present = sum(1 for p in out_dir.rglob("*") if p.is_file()) if out_dir.is_dir() else -1
+    return present == len(recorded) and all(_unchanged(entry, entry[0], out_dir / rel) for rel, entry in recorded.items())

@@ -4,7 +4,8 @@ import importlib.util
 import os
 from pathlib import Path
 
-from conftest import REPO, build
+from conftest import CLOCK, REPO, build
+from digest import pipeline
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -33,8 +34,9 @@ def test_cold_cached_parallel_and_one_worker_builds_are_identical(tmp_path):
 
 
 def cache_hits(root: Path, **options) -> tuple[int, int]:
+    """(entries taken from the cache, entries) for one run of the stages."""
     seen = []
-    build(root, progress=lambda stage, done, total: seen.append((stage, done, total)), **options)
+    pipeline.render_files(root, CLOCK, progress=lambda stage, done, total: seen.append((stage, done, total)), **options)
     return next((done, total) for stage, done, total in seen if stage == "process")
 
 
@@ -83,3 +85,37 @@ def test_a_file_changed_behind_our_back_is_written_again(fixture_site):
     page.write_bytes(b"tampered")
     build(root)
     assert page.read_bytes() == good
+
+
+def test_nothing_to_do_when_nothing_changed(fixture_site):
+    root = fixture_site("basic")
+    first = build(root)
+    again = build(root)
+    assert not first.up_to_date and again.up_to_date
+    assert (again.pages, again.files, again.warnings) == (first.pages, first.files, first.warnings)
+    (root / "content/second.md").touch()  # any input touched: a real build (which changes nothing)
+    touched = build(root)
+    assert not touched.up_to_date and touched.changed == 0
+    (root / "output/extra.txt").write_text("left by hand")  # the output is not as we left it
+    assert not build(root).up_to_date and not (root / "output/extra.txt").exists()
+    assert not build(root, base_url="https://elsewhere.example.org/").up_to_date  # other options
+
+
+def test_a_future_entry_coming_due_is_a_change(fixture_site):
+    from datetime import datetime, timezone
+
+    root = fixture_site("basic")
+    before = build(root)
+    assert before.next_change == datetime(2030, 1, 1, tzinfo=before.next_change.tzinfo)
+    assert build(root).up_to_date
+    later = build(root, now=datetime(2031, 1, 1, tzinfo=timezone.utc))
+    assert not later.up_to_date and (root / "output/future/index.html").is_file()
+
+
+def test_warnings_are_reported_again_when_nothing_changed(fixture_site):
+    root = fixture_site("basic")
+    source = root / "content/first-story/source.md"
+    source.write_text(source.read_text().replace("section:", "desk: x\nsection:"))
+    first = build(root)
+    again = build(root)
+    assert again.up_to_date and again.warnings == first.warnings and len(first.warnings) == 1
