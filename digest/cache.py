@@ -9,15 +9,17 @@ import json
 import os
 import pickle
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, fields, is_dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import Problem
+from .model import Entry
 
 PACKAGE = Path(__file__).resolve().parent
 FOLDER = Path(".cache") / "digest" / "entries"
+PAGES = Path(".cache") / "digest" / "pages"
 LAST_BUILD = Path(".cache") / "digest" / "build.json"
 INPUTS = ("site.yaml", "content", "templates", "static")
 
@@ -47,6 +49,52 @@ def entry_key(root: Path, source: Path, salt: str) -> str:
     return digest.hexdigest()
 
 
+def fingerprint(value: Any) -> str:
+    """A hash of what a template is given: an entry by its key and URL, anything else by its content."""
+    digest = hashlib.sha256()
+    _feed(digest, value)
+    return digest.hexdigest()
+
+
+def _feed(digest, value: Any) -> None:
+    if isinstance(value, Entry):  # its key stands for its content
+        digest.update(f"E{value.key}{value.url}{value.out_dir}".encode())
+    elif is_dataclass(value):
+        digest.update(type(value).__name__.encode())
+        for item in fields(value):
+            _feed(digest, getattr(value, item.name))
+    elif isinstance(value, (list, tuple)):
+        digest.update(b"[")
+        for item in value:
+            _feed(digest, item)
+        digest.update(b"]")
+    elif isinstance(value, dict):
+        digest.update(b"{")
+        for name, item in value.items():
+            _feed(digest, name)
+            _feed(digest, item)
+        digest.update(b"}")
+    elif isinstance(value, str):
+        digest.update(b"s%d:" % len(value) + value.encode("utf-8", "surrogatepass"))
+    else:
+        digest.update(repr(value).encode())
+
+
+def load_bytes(folder: Path, key: str) -> bytes | None:
+    try:
+        return (folder / key).read_bytes()
+    except OSError:
+        return None
+
+
+def store_bytes(folder: Path, key: str, data: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(handle, "wb") as stream:
+        stream.write(data)
+    os.replace(temp, folder / key)
+
+
 def load(folder: Path, key: str) -> Any | None:
     try:
         return pickle.loads((folder / f"{key}.pickle").read_bytes())
@@ -67,7 +115,7 @@ def prune(folder: Path, keep: set[str]) -> None:
     """Drop cached entries this build did not use, so the cache stays the size of the site."""
     if folder.is_dir():
         for path in folder.iterdir():
-            if path.suffix in (".pickle", ".tmp") and path.stem not in keep:
+            if path.stem not in keep:
                 path.unlink(missing_ok=True)
 
 

@@ -150,6 +150,7 @@ class Entry:
     headings: tuple[Heading, ...] = ()
     url: str = ""  # set by assemble
     out_dir: str = ""  # posix folder under output/, set by assemble
+    key: str = ""  # the fingerprint of its files, config and code (the build cache's key)
     checked: tuple[Acknowledgement, ...] = ()  # front matter `checked:` (verify.py)
     findings: tuple = ()  # open verify.Finding values, set by verify
     extra: dict = field(default_factory=dict, compare=False, hash=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -46,8 +46,11 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
         raise SiteError(promote(warnings))
     site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts)
     future = [e.date for e in entries if e.date > now and (drafts or not e.draft)]
-    env = render.make_env(root, config, render.static_files(root))
-    files = render.render_site(site, config, env, root, lambda done, total: progress("render", done, total))
+    static = render.static_files(root)
+    env = render.make_env(root, config, static)
+    pages = root / cache.PAGES if use_cache else None
+    files = render.render_site(site, config, env, root, lambda done, total: progress("render", done, total),
+                               pages, render.templates_fingerprint(root, config, static))
     files.update(feeds.render_feeds(site, config))
     return files, BuildResult(len(site.pages), len(files), tuple(warnings), time.perf_counter() - started,
                               next_change=min(future, default=None))
@@ -104,7 +107,7 @@ def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: b
             if path in missing:
                 cache.store(folder, key, results[path])
         cache.prune(folder, set(keys))
-    entries = [results[p][0] for p in sources if results[p][0] is not None]
+    entries = [replace(results[p][0], key=k) for p, k in zip(sources, keys) if results[p][0] is not None]
     problems = [problem for p in sources for problem in results[p][1]]
     load.check_unique_slugs(entries, problems)
     raise_errors(problems)

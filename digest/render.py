@@ -11,6 +11,7 @@ from typing import Callable
 from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined,
                     TemplateError, TemplateSyntaxError, UndefinedError)
 
+from . import cache
 from .annotate import note_html
 from .assemble import comment_anchor, tag_url, url_for
 from .config import SiteConfig
@@ -49,14 +50,38 @@ def make_env(root: Path, config: SiteConfig, static: dict[str, Path]) -> Environ
     return env
 
 
+def templates_fingerprint(root: Path, config: SiteConfig, static: dict[str, Path]) -> str:
+    """Everything every page depends on besides its own data: templates, static files, config, code."""
+    digest = hashlib.sha256(f"{cache.code_fingerprint()}\0{config!r}".encode())
+    for folder in (root / "templates", THEME / "templates"):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+            if path.is_file():
+                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    for rel, path in sorted(static.items()):
+        digest.update(rel.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def render_site(site: Site, config: SiteConfig, env: Environment, root: Path,
-                progress: Callable[[int, int], None] = lambda done, total: None) -> Files:
+                progress: Callable[[int, int], None] = lambda done, total: None,
+                cache_folder: Path | None = None, salt: str = "") -> Files:
+    """Every page, and the static files and bundle resources. With a cache folder, a page whose template
+    inputs (salt) and data are unchanged since a build that rendered it is taken from the cache."""
     static = static_files(root)
     files: Files = dict(static)
-    common = {"entries_all": site.entries, "tags_all": site.tags}
+    used = set()
     for i, page in enumerate(site.pages):
-        files[page.out_path] = render_page(env, page.template, {**common, **page.data, "page": page}, root)
+        key = cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))
+        used.add(key)
+        data = cache.load_bytes(cache_folder, key) if cache_folder else None
+        if data is None:
+            data = render_page(env, page.template, {**page.data, "page": page}, root)
+            if cache_folder:
+                cache.store_bytes(cache_folder, key, data)
+        files[page.out_path] = data
         progress(i + 1, len(site.pages))
+    if cache_folder:
+        cache.prune(cache_folder, used)
     for entry in site.entries:
         bundle = root / entry.src_path.parent
         for resource in entry.resources:

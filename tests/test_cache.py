@@ -59,6 +59,7 @@ def test_an_edit_rewrites_exactly_the_pages_that_show_it(fixture_site):
     root = fixture_site("basic")
     build(root)
     before = tree(root / "output")
+    pages_before = {p.name for p in (root / ".cache/digest/pages").iterdir()}
     inode = (root / "output/third/index.html").stat().st_ino
     second = root / "content/second.md"
     second.write_text(second.read_text().replace('title: "Second story"', 'title: "Second story, retitled"'))
@@ -75,6 +76,10 @@ def test_an_edit_rewrites_exactly_the_pages_that_show_it(fixture_site):
     ]
     assert (root / "output/third/index.html").stat().st_ino == inode  # unchanged files are not rewritten
     assert 0 < result.changed < len(after)
+    rendered = {p.name for p in (root / ".cache/digest/pages").iterdir()} - pages_before
+    # only the six HTML pages above were rendered again, and /tags/ (its data holds the tag's entries,
+    # though it shows only their count); the other pages came from the cache
+    assert len(rendered) == 7
 
 
 def test_a_file_changed_behind_our_back_is_written_again(fixture_site):
