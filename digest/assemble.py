@@ -122,8 +122,9 @@ def _tags(config: SiteConfig, entries: list[Entry]) -> list[Tag]:
 def _tag_pages(config: SiteConfig, tags: list[Tag]) -> list[Page]:
     pages = [Page("tags/index.html", url_for(config, "tags/"), "tags.html", "Tags", "tags", {"tags": tuple(tags)})]
     for tag in tags:
+        # each page gets the tag without its entries (and their count), so it depends only on its own entries
         pages += paginate(config, list(tag.entries), f"tags/{tag.slug}/", "tag", "tag.html",
-                          f"Tagged “{tag.name}”", {"tag": tag})
+                          f"Tagged “{tag.name}”", {"tag": replace(tag, entries=()), "count": len(tag.entries)})
     return pages
 
 

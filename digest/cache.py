@@ -5,11 +5,12 @@ entry is neither re-parsed nor re-rendered to HTML on the next build."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pickle
 import tempfile
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -51,33 +52,16 @@ def entry_key(root: Path, source: Path, salt: str) -> str:
 
 def fingerprint(value: Any) -> str:
     """A hash of what a template is given: an entry by its key and URL, anything else by its content."""
-    digest = hashlib.sha256()
-    _feed(digest, value)
-    return digest.hexdigest()
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
-def _feed(digest, value: Any) -> None:
-    if isinstance(value, Entry):  # its key stands for its content
-        digest.update(f"E{value.key}{value.url}{value.out_dir}".encode())
-    elif is_dataclass(value):
-        digest.update(type(value).__name__.encode())
-        for item in fields(value):
-            _feed(digest, getattr(value, item.name))
-    elif isinstance(value, (list, tuple)):
-        digest.update(b"[")
-        for item in value:
-            _feed(digest, item)
-        digest.update(b"]")
-    elif isinstance(value, dict):
-        digest.update(b"{")
-        for name, item in value.items():
-            _feed(digest, name)
-            _feed(digest, item)
-        digest.update(b"}")
-    elif isinstance(value, str):
-        digest.update(b"s%d:" % len(value) + value.encode("utf-8", "surrogatepass"))
-    else:
-        digest.update(repr(value).encode())
+class _Pickler(pickle.Pickler):
+    def persistent_id(self, obj: Any) -> str | None:
+        if isinstance(obj, Entry):  # its key stands for its content
+            return f"{obj.key}|{obj.url}|{obj.out_dir}"
+        return None
 
 
 def load_bytes(folder: Path, key: str) -> bytes | None:
