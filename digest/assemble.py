@@ -84,7 +84,9 @@ def _listing(config: SiteConfig, entries: list[Entry]) -> list[Page]:
 
 
 def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryView]) -> list[Page]:
-    by_key = {s.key: s for s in stories}
+    # an entry page shows only its story's title and link: it gets the story without its entries and
+    # timeline, so it does not depend on every entry of the story
+    by_key = {s.key: replace(s, entries=(), timeline=()) for s in stories}
     pages = []
     for i, entry in enumerate(entries):
         newer = entries[i - 1] if i > 0 else None
