@@ -20,7 +20,7 @@ def index_files(files: dict[str, bytes | Path]) -> dict[str, bytes]:
         for rel, data in files.items():
             if rel.endswith(".html"):
                 content = data.read_bytes() if isinstance(data, Path) else data
-                if MARKER in content:
+                if MARKER in content:  # one folder per page: made once each
                     target = root / rel
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(content)

@@ -64,8 +64,7 @@ def site_builder(root: Path, now: datetime, *, base_url: str | None = None, draf
     def build() -> Built:
         base_path = config_stage.load_config(root / CONFIG, base_url).base_path
         files, result = pipeline.render_files(root, now, base_url=base_url, drafts=drafts, strict=strict)
-        files.update(search.index_files(files))  # the search page works in the preview too
-        return Built(files, base_path, result.warnings)
+        return Built(files, base_path, result.warnings)  # the search index is made when asked for
     return build
 
 
@@ -129,6 +128,16 @@ class LiveSite:
         self._wanted = self._done = 0
         self.closing = False
         self.snapshot = Snapshot({}, "/", "", (), 0)
+        self._search_lock = threading.Lock()
+        self._search: tuple[str, dict[str, bytes]] = ("", {})
+
+    def search_index(self, snap: Snapshot) -> dict[str, bytes]:
+        """Pagefind's files for this build, made once per build and only when a page asks for them,
+        so an edit reloads pages without waiting for the search index."""
+        with self._search_lock:
+            if self._search[0] != snap.epoch:
+                self._search = (snap.epoch, search.index_files(snap.files))
+            return self._search[1]
 
     def want(self) -> None:
         """A source changed: requests from now on wait for the rebuild that follows."""
@@ -347,6 +356,14 @@ class _Handler(BaseHTTPRequestHandler):
         snap = live.wait_current(timeout=WAIT)
         if not snap.files:
             return self._send(503, TYPES[".html"], inject(_unbuilt_page(snap.problems), snap.epoch), send_body)
+        rel = path[len(snap.base_path):] if path.startswith(snap.base_path) else ""
+        if rel.startswith("pagefind/"):  # the search index: made on first use after each build
+            try:
+                index = live.search_index(snap)
+            except SiteError as exc:
+                return self._send(503, "text/plain; charset=utf-8", str(exc).encode(), send_body)
+            if rel in index:
+                return self._send(200, content_type(rel), index[rel], send_body)
         route = resolve(self.path, snap.base_path, snap.files)
         if route.status == 302:
             return self._send(302, "text/plain; charset=utf-8", b"", send_body, Location=route.target)

@@ -33,10 +33,13 @@ def write_site(files: dict[str, bytes | Path], out_dir: Path, root: Path) -> int
     before = _read_manifest(root / MANIFEST, out_dir)
     hashes: dict[str, str] = {}
     written = 0
+    made: set[Path] = set()
     try:
         for rel in sorted(files):
             target = staging / _safe(rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
             data = files[rel]
             hashes[rel] = _fingerprint(data)
             if _unchanged(before.get(rel), hashes[rel], out_dir / rel):
