@@ -10,13 +10,10 @@ times as ratios of Hugo's cold build, all from this one run.
 
 from __future__ import annotations
 
-import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent

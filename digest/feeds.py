@@ -13,7 +13,7 @@ from functools import partial
 
 from . import timeline
 from .config import SiteConfig
-from .model import Annotation, Entry, Page, Site
+from .model import Annotation, Entry, Site
 
 FEED_SIZE = 20
 ATOM = "http://www.w3.org/2005/Atom"

@@ -6,7 +6,6 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import build
-from digest import pipeline
 from digest.annotate import normalize
 from digest.config import load_config
 from digest.errors import SiteError

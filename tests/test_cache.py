@@ -1,7 +1,6 @@
 """The build cache and incremental writes: every path gives the same bytes; an edit changes what it should."""
 
 import importlib.util
-import os
 from pathlib import Path
 
 from conftest import CLOCK, REPO, build

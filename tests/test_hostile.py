@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CHROMIUM_ARGS, FIXTURES, REPO, copy_site  # noqa: F401
+from conftest import FIXTURES, REPO, copy_site  # noqa: F401
 
 HOSTILE = FIXTURES / "hostile"
 SCRAPES = HOSTILE / "scrapes"
