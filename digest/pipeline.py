@@ -29,7 +29,8 @@ class BuildResult:
 
 def render_files(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
                  strict: bool = False, progress: Progress = lambda stage, done, total: None,
-                 jobs: int | None = None, use_cache: bool = True) -> tuple[render.Files, BuildResult]:
+                 jobs: int | None = None, use_cache: bool = True, memory: dict | None = None
+                 ) -> tuple[render.Files, BuildResult]:
     """Every stage but writing: {output path: bytes | Path}, and the result. Raises SiteError on errors.
 
     Entries are processed (load, markup, annotate, verify) one by one, from the cache when their files,
@@ -37,7 +38,8 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     """
     started = time.perf_counter()
     config = config_stage.load_config(root / "site.yaml", base_url)
-    entries, warnings = process_entries(root, config, jobs=jobs, use_cache=use_cache, progress=progress)
+    entries, warnings = process_entries(root, config, jobs=jobs, use_cache=use_cache, progress=progress,
+                                        memory=memory)
     if not config.origin:
         warnings.append(warning(config.path, 1, 1, f"base_url {config.base_url!r} has no scheme and host, so feeds, "
                                 "the sitemap and canonical links use relative URLs",
@@ -82,10 +84,12 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
 
 
 def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: bool = True,
-                    progress: Progress = lambda stage, done, total: None) -> tuple[list, list[Problem]]:
+                    progress: Progress = lambda stage, done, total: None,
+                    memory: dict | None = None) -> tuple[list, list[Problem]]:
     """Every entry loaded, marked up, annotated and checked against its source, sorted by slug.
 
-    Raises SiteError with every problem of every entry when any is an error.
+    `memory`, a dict a long-lived caller (serve) keeps between builds, holds processed entries by key in
+    front of the cache on disk. Raises SiteError with every problem of every entry when any is an error.
     """
     sources = load.entry_sources(root)
     folder = root / cache.FOLDER
@@ -94,7 +98,8 @@ def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: b
     results: dict[Path, tuple] = {}
     if use_cache:
         for path, key in zip(sources, keys):
-            hit = cache.load(folder, key)
+            hit = memory.get(key) if memory is not None else None
+            hit = hit if hit is not None else cache.load(folder, key)
             if hit is not None:
                 results[path] = hit
     missing = [path for path in sources if path not in results]
@@ -107,6 +112,9 @@ def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: b
             if path in missing:
                 cache.store(folder, key, results[path])
         cache.prune(folder, set(keys))
+        if memory is not None:
+            memory.clear()
+            memory.update(zip(keys, (results[p] for p in sources)))
     entries = [replace(results[p][0], key=k) for p, k in zip(sources, keys) if results[p][0] is not None]
     problems = [problem for p in sources for problem in results[p][1]]
     load.check_unique_slugs(entries, problems)

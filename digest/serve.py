@@ -61,9 +61,12 @@ Build = Callable[[], Built]
 def site_builder(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
                  strict: bool = False) -> Build:
     """The rebuild callable for a site folder: the whole pipeline in memory, nothing written."""
+    memory: dict = {}  # processed entries kept between rebuilds: only edited ones are read again
+
     def build() -> Built:
         base_path = config_stage.load_config(root / CONFIG, base_url).base_path
-        files, result = pipeline.render_files(root, now, base_url=base_url, drafts=drafts, strict=strict)
+        files, result = pipeline.render_files(root, now, base_url=base_url, drafts=drafts, strict=strict,
+                                              memory=memory)
         return Built(files, base_path, result.warnings)  # the search index is made when asked for
     return build
 

@@ -123,3 +123,18 @@ def test_warnings_are_reported_again_when_nothing_changed(fixture_site):
     first = build(root)
     again = build(root)
     assert again.up_to_date and again.warnings == first.warnings and len(first.warnings) == 1
+
+
+def test_entries_kept_in_memory_between_builds_give_the_same_site(fixture_site):
+    root = fixture_site("basic")
+    memory: dict = {}
+    first, _ = pipeline.render_files(root, CLOCK, memory=memory)
+    assert len(memory) == 5
+    kept = dict(memory)
+    second = root / "content/second.md"
+    second.write_text(second.read_text().replace("Short.", "Short, edited."))
+    again, _ = pipeline.render_files(root, CLOCK, memory=memory)
+    assert len(memory) == 5 and len(set(memory) - set(kept)) == 1  # only the edited entry was processed anew
+    fresh, _ = pipeline.render_files(root, CLOCK, use_cache=False)
+    assert set(again) == set(fresh) and all(again[p] == fresh[p] for p in fresh if p in again)
+    assert b"Short, edited." in again["second/index.html"]
