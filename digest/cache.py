@@ -9,6 +9,7 @@ import io
 import json
 import os
 import pickle
+import sys
 import tempfile
 from dataclasses import asdict
 from datetime import datetime
@@ -27,7 +28,7 @@ INPUTS = ("site.yaml", "content", "templates", "static")
 
 def code_fingerprint() -> str:
     """The package's own code: a new version of any stage invalidates every cached entry."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(sys.version.encode())  # pickles and bytecode follow the interpreter too
     for path in sorted(PACKAGE.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
