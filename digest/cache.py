@@ -73,6 +73,7 @@ def load_bytes(folder: Path, key: str) -> bytes | None:
 
 
 def store_bytes(folder: Path, key: str, data: bytes) -> None:
+    """Write atomically (a half-written file is never read back)."""
     folder.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     with os.fdopen(handle, "wb") as stream:
@@ -88,12 +89,7 @@ def load(folder: Path, key: str) -> Any | None:
 
 
 def store(folder: Path, key: str, value: Any) -> None:
-    """Write atomically (a half-written file is never read back)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(handle, "wb") as stream:
-        stream.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    os.replace(temp, folder / f"{key}.pickle")
+    store_bytes(folder, f"{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def prune(folder: Path, keep: set[str]) -> None:

@@ -4,6 +4,7 @@ and per story), sitemap.xml, robots.txt, the annotations as W3C Web Annotations,
 from __future__ import annotations
 
 import json
+from html import escape
 import re
 import uuid
 from datetime import datetime
@@ -100,8 +101,8 @@ def absolute_links(config: SiteConfig, html: str) -> str:
 def feed_content(config: SiteConfig, entry: Entry) -> str:
     html = entry.html
     if entry.source and entry.source.url:
-        html += (f'<p><em>Based on <a href="{_attr(entry.source.url)}">{_text(entry.source.title or entry.title)}</a>'
-                 f'{" (" + _text(entry.source.site_name) + ")" if entry.source.site_name else ""}.</em></p>')
+        html += (f'<p><em>Based on <a href="{escape(entry.source.url)}">{escape(entry.source.title or entry.title)}</a>'
+                 f'{" (" + escape(entry.source.site_name) + ")" if entry.source.site_name else ""}.</em></p>')
     return absolute_links(config, html)
 
 
@@ -171,7 +172,7 @@ def sitemap(site: Site, config: SiteConfig) -> bytes:
         if page.kind == "404":
             continue
         lastmod = f"<lastmod>{modified[page.url].isoformat()}</lastmod>" if page.url in modified else ""
-        lines.append(f"  <url><loc>{_text(absolute(config, page.url))}</loc>{lastmod}</url>")
+        lines.append(f"  <url><loc>{escape(absolute(config, page.url))}</loc>{lastmod}</url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -188,11 +189,3 @@ def _sub(parent: ET.Element, name: str, text: str) -> ET.Element:
     node = ET.SubElement(parent, f"{{{ATOM}}}{name}")
     node.text = text
     return node
-
-
-def _text(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _attr(value: str) -> str:
-    return _text(value).replace('"', "&quot;")

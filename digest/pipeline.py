@@ -51,7 +51,7 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     static = render.static_files(root)
     env = render.make_env(root, config, static)
     pages = root / cache.PAGES if use_cache else None
-    files = render.render_site(site, config, env, root, lambda done, total: progress("render", done, total),
+    files = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
                                pages, render.templates_fingerprint(root, config, static))
     files.update(feeds.render_feeds(site, config))
     return files, BuildResult(len(site.pages), len(files), tuple(warnings), time.perf_counter() - started,

@@ -62,12 +62,11 @@ def templates_fingerprint(root: Path, config: SiteConfig, static: dict[str, Path
     return digest.hexdigest()
 
 
-def render_site(site: Site, config: SiteConfig, env: Environment, root: Path,
+def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, static: dict[str, Path],
                 progress: Callable[[int, int], None] = lambda done, total: None,
                 cache_folder: Path | None = None, salt: str = "") -> Files:
     """Every page, and the static files and bundle resources. With a cache folder, a page whose template
     inputs (salt) and data are unchanged since a build that rendered it is taken from the cache."""
-    static = static_files(root)
     files: Files = dict(static)
     used = set()
     for i, page in enumerate(site.pages):
