@@ -1,4 +1,4 @@
-"""Anchor editors' notes to passages of the rendered digest, article and comments (beautifulsoup4).
+"""Anchor editors' notes to passages of the rendered digest, article and comments (lxml trees).
 
 A note's quote is found in the text of its target across inline markup ("foo bar" matches
 "foo <em>bar</em>"), ignoring differences of whitespace and of straight and typographic quotes, and
@@ -14,8 +14,7 @@ import re
 from dataclasses import replace
 from html import escape
 
-from bs4 import BeautifulSoup, NavigableString, Tag
-
+from . import fragment
 from .config import SiteConfig
 from .errors import Problem, warning
 from .model import Annotation, Entry
@@ -36,36 +35,36 @@ def annotate(entry: Entry, config: SiteConfig) -> tuple[Entry, list[Problem]]:
     texts = {"digest": entry.html, **({"source": entry.source.html} if entry.source else {}),
              **{f"comment:{c.id}": c.html for c in entry.comments}}
     wanted = {_target_key(n) for n in entry.annotations} | {"digest"}
-    soups = {key: _soup(html) for key, html in texts.items() if key in wanted}  # only what notes point at
-    placed: list[tuple[tuple, Annotation, list[Tag]]] = []
+    trees = {key: fragment.parse(html) for key, html in texts.items() if key in wanted}  # only what notes point at
+    placed: list[tuple[tuple, Annotation, list]] = []
     unanchored: list[Annotation] = []
     problems: list[Problem] = []
     order = {key: i for i, key in enumerate(texts)}
     for i, note in enumerate(entry.annotations):
         key = _target_key(note)
         if note.inline:
-            marks = soups["digest"].select(f'mark[data-note="inline-{note.number}"]')
-            quote = normalize(" ".join(m.get_text() for m in marks)).strip()
-            texts = {id(node) for node in _text_nodes(soups["digest"]) if node.strip()}
-            if not any(id(node) in texts for m in marks for node in m.find_all(string=True)):
+            digest = trees["digest"]
+            marks = [m for m in digest.iter("mark") if m.get("data-note") == f"inline-{note.number}"]
+            quote = normalize(" ".join("".join(m.itertext()) for m in marks)).strip()
+            if not any(fragment.text(s).strip() and fragment.inside(s, m) for s in _slots(digest) for m in marks):
                 # {==![image](x.png)==} or {==[^1]==}: nothing of the prose's own text to mark
                 for mark in marks:
-                    mark.unwrap()
+                    _unwrap(mark)
                 reason = "the marked passage has no text of its own (only an image, a footnote mark or markup)"
                 unanchored.append(replace(note, quote=quote, problem=reason))
                 problems.append(warning(entry.src_path, note.line, 1, f"note not anchored: {reason}",
                                         "Mark words of the prose: {==the passage==}{>>the note<<}"))
                 continue
-            placed.append(((order["digest"], _offset(soups["digest"], marks[0]), i), replace(note, quote=quote), marks))
+            placed.append(((order["digest"], _offset(digest, marks[0]), i), replace(note, quote=quote), marks))
             continue
-        if key not in soups:
+        if key not in trees:
             reason = (f"no comment with id '{note.comment}'" if note.target == "comment"
                       else "the entry has no source.md")
             marks = []
         else:
-            marks, reason = _anchor(soups[key], note)
+            marks, reason = _anchor(trees[key], note)
         if marks:
-            placed.append(((order[key], _offset(soups[key], marks[0]), i), note, marks))
+            placed.append(((order[key], _offset(trees[key], marks[0]), i), note, marks))
         else:
             unanchored.append(replace(note, problem=reason))
             problems.append(warning(entry.src_path, note.line, 1, f"note not anchored: {reason}: \"{_short(note.quote)}\"",
@@ -73,57 +72,64 @@ def annotate(entry: Entry, config: SiteConfig) -> tuple[Entry, list[Problem]]:
     placed.sort(key=lambda item: item[0])
     notes = []
     for number, (_, note, marks) in enumerate(placed, start=1):
-        before, after = _context(next(p for p in marks[0].parents if isinstance(p, BeautifulSoup)), marks)
+        before, after = _context(marks[0].getroottree().getroot(), marks)
         note = replace(note, number=number, id=f"note-{number}", anchored=True,
                        prefix=note.prefix or before, suffix=note.suffix or after)
         _link(marks, note, config)
         notes.append(note)
     for number, note in enumerate(unanchored, start=len(notes) + 1):
         notes.append(replace(note, number=number, id=f"note-{number}"))
-    source = entry.source and ("source" in soups and replace(entry.source, html=_html(soups["source"])) or entry.source)
-    comments = tuple(replace(c, html=_html(soups[f"comment:{c.id}"])) if f"comment:{c.id}" in soups else c
+    html = {key: fragment.serialize(tree) for key, tree in trees.items()}
+    source = replace(entry.source, html=html["source"]) if "source" in html else entry.source
+    comments = tuple(replace(c, html=html[f"comment:{c.id}"]) if f"comment:{c.id}" in html else c
                      for c in entry.comments)
-    return replace(entry, html=_html(soups["digest"]), source=source, comments=comments,
-                   annotations=tuple(notes)), problems
+    return replace(entry, html=html["digest"], source=source, comments=comments, annotations=tuple(notes)), problems
 
 
 def _target_key(note: Annotation) -> str:
     return f"comment:{note.comment}" if note.target == "comment" else note.target
 
 
-def _soup(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
-
-
-def _html(soup: BeautifulSoup) -> str:
-    return soup.decode(formatter="minimal")
-
-
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _text_nodes(root: Tag) -> list[NavigableString]:
-    return [node for node in root.find_all(string=True)
-            if not any(parent.name in _SKIP for parent in node.parents)
-            and type(node) is NavigableString]
+def _slots(root) -> list[fragment.Slot]:
+    return fragment.slots(root, _SKIP)
 
 
-def _offset(root: Tag, mark: Tag) -> int:
+def _unwrap(el) -> None:
+    """Replace el by its content."""
+    parent, previous, children = el.getparent(), el.getprevious(), list(el)
+    text, tail = el.text or "", el.tail or ""
+    if children:
+        children[-1].tail = (children[-1].tail or "") + tail
+    else:
+        text += tail
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
+    for child in reversed(children):
+        el.addnext(child)
+    el.tail = None
+    parent.remove(el)
+
+
+def _offset(root, mark) -> int:
     """Character offset of mark's first text in root's text, for ordering notes by position."""
-    first = mark.find(string=True)
     total = 0
-    for node in _text_nodes(root):
-        if node is first:
+    for slot in _slots(root):
+        if fragment.inside(slot, mark):
             return total
-        total += len(node)
+        total += len(fragment.text(slot))
     return total
 
 
-def _anchor(root: Tag, note: Annotation) -> tuple[list[Tag], str]:
+def _anchor(root, note: Annotation) -> tuple[list, str]:
     """Find note.quote in root's text; wrap it in marks. Returns (marks, '') or ([], why not)."""
-    nodes = _text_nodes(root)
-    raw = "".join(nodes)
+    slots = _slots(root)
+    raw = "".join(fragment.text(s) for s in slots)
     quote = normalize(note.quote).strip()
     if not quote:
         return [], "the quote is empty"
@@ -141,7 +147,7 @@ def _anchor(root: Tag, note: Annotation) -> tuple[list[Tag], str]:
         return [], "the quote matches nothing in the " + ("comment" if note.target == "comment" else note.target)
     if len(hits) > 1:
         return [], f"the quote matches {len(hits)} places"
-    return _wrap(nodes, hits[0][0], hits[0][1], root), ""
+    return _wrap(slots, hits[0][0], hits[0][1]), ""
 
 
 _CLASSES = {'"': '["“”„‟″«»]', "'": "['‘’‚‛′]", " ": r"\s+"}
@@ -152,58 +158,59 @@ def _pattern(quote: str) -> re.Pattern:
     return re.compile("".join(_CLASSES.get(c, re.escape(c)) for c in quote))
 
 
-def _context(root: Tag, marks: list[Tag], width: int = 32) -> tuple[str, str]:
+def _context(root, marks: list, width: int = 32) -> tuple[str, str]:
     """The text just before and after a passage, for TextQuoteSelector prefix and suffix."""
-    nodes = _text_nodes(root)
-    inside = {id(s) for m in marks for s in m.find_all(string=True)}
-    first = next(i for i, n in enumerate(nodes) if id(n) in inside)
-    last = max(i for i, n in enumerate(nodes) if id(n) in inside)
-    before = normalize("".join(nodes[:first]))[-width:].lstrip()
-    after = normalize("".join(nodes[last + 1:]))[:width].rstrip()
+    slots = _slots(root)
+    within = [i for i, s in enumerate(slots) if any(fragment.inside(s, m) for m in marks)]
+    before = normalize("".join(fragment.text(s) for s in slots[:within[0]]))[-width:].lstrip()
+    after = normalize("".join(fragment.text(s) for s in slots[within[-1] + 1:]))[:width].rstrip()
     return before, after
 
 
-def _wrap(nodes: list[NavigableString], start: int, end: int, root: Tag) -> list[Tag]:
-    """Wrap raw character range [start, end) of the concatenated text nodes in <mark> elements."""
+def _wrap(slots: list[fragment.Slot], start: int, end: int) -> list:
+    """Wrap raw character range [start, end) of the concatenated text slots in <mark> elements."""
     marks, position = [], 0
-    soup = root if isinstance(root, BeautifulSoup) else next(p for p in root.parents if isinstance(p, BeautifulSoup))
-    for node in nodes:
-        node_start, node_end = position, position + len(node)
+    for slot in slots:
+        text = fragment.text(slot)
+        node_start, node_end = position, position + len(text)
         position = node_end
         lo, hi = max(start, node_start), min(end, node_end)
         if lo >= hi:
             continue
-        text = str(node)
         before, middle, after = text[: lo - node_start], text[lo - node_start: hi - node_start], text[hi - node_start:]
         if not middle.strip():
             continue
-        mark = soup.new_tag("mark")
-        mark.string = middle
-        pieces = [NavigableString(before)] if before else []
-        pieces += [mark] + ([NavigableString(after)] if after else [])
-        node.replace_with(*pieces)
+        el, tail = slot
+        mark = el.makeelement("mark", {})
+        mark.text, mark.tail = middle, after or None
+        fragment.set_text(slot, before or None)
+        if tail:
+            el.addnext(mark)
+        else:
+            el.insert(0, mark)
         marks.append(mark)
     return marks
 
 
-def _link(marks: list[Tag], note: Annotation, config: SiteConfig) -> None:
+def _link(marks: list, note: Annotation, config: SiteConfig) -> None:
     """Number the passage, link it to its note and back, and put the note after the passage's block."""
-    soup = next(p for p in marks[0].parents if isinstance(p, BeautifulSoup))
     for i, mark in enumerate(marks):
-        mark.attrs = {"data-note": note.id, "data-kind": note.kind, **({"id": f"{note.id}-passage"} if i == 0 else {})}
+        mark.attrib.clear()
+        for name, value in {"data-note": note.id, "data-kind": note.kind,
+                            **({"id": f"{note.id}-passage"} if i == 0 else {})}.items():
+            mark.set(name, value)
     last = marks[-1]
-    ref = soup.new_tag("a", attrs={"class": "note-ref", "href": f"#{note.id}", "aria-describedby": note.id})
-    ref.string = str(note.number)
-    sup = soup.new_tag("sup", attrs={"class": "note-num", "data-pagefind-ignore": ""})
-    sup.append(ref)
-    link = last.find_parent("a")  # a passage inside a link's text: the number goes after the link (no nested <a>)
-    (link or last).insert_after(sup)
+    sup = fragment.element(f'<sup class="note-num" data-pagefind-ignore=""><a class="note-ref" href="#{note.id}" '
+                           f'aria-describedby="{note.id}">{note.number}</a></sup>')
+    link = fragment.ancestor(last, "a")  # a passage inside a link's text: the number goes after the link (no nested <a>)
+    fragment.insert_after(link if link is not None else last, sup)
+    root = last.getroottree().getroot()
     block = last
-    while block.parent is not None and not isinstance(block.parent, BeautifulSoup):
-        block = block.parent
+    while block.getparent() is not root:
+        block = block.getparent()
     # Before its block, after the notes already placed there: in the margin it floats level with the
     # passage's paragraph; on a narrow screen it stays hidden until its number is activated (:target).
-    block.insert_before(BeautifulSoup(note_html(note, config), "html.parser"))
+    fragment.insert_before(block, fragment.element(note_html(note, config)))
 
 
 def note_html(note: Annotation, config: SiteConfig) -> str:

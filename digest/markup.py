@@ -13,6 +13,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from slugify import slugify
 
+from . import fragment
 from .config import SiteConfig
 from .errors import Problem, problem
 from .model import Annotation, Comment, Entry, Heading, Source
@@ -63,7 +64,7 @@ def render_markdown(md: MarkdownIt, text: str, env: dict | None = None) -> tuple
         if token.type == "heading_open" and token.attrGet("id"):
             inline = tokens[i + 1]
             headings.append(Heading(int(token.tag[1]), inline.content, str(token.attrGet("id"))))
-    return md.renderer.render(tokens, md.options, env), tuple(headings)
+    return fragment.clean(md.renderer.render(tokens, md.options, env)), tuple(headings)
 
 
 def markup(entries: list[Entry], renderers: Renderers) -> tuple[list[Entry], list[Problem]]:
@@ -85,7 +86,7 @@ def markup_entry(entry: Entry, renderers: Renderers, problems: list[Problem]) ->
     for index, inline in enumerate(env.get("inline_notes", [])):
         notes.append(Annotation(kind=inline["kind"], target="digest", quote=inline["quote"], body=inline["body"],
                                 line=entry.body_line, inline=True, number=index,
-                                html=renderers.prose.render(inline["body"])))
+                                html=fragment.clean(renderers.prose.render(inline["body"]))))
     source = entry.source and _markup_source(entry.source, renderers)
     comments = tuple(_markup_comment(c, renderers) for c in entry.comments)
     timeline = tuple(replace(event, html=renderers.prose.renderInline(event.text)) for event in entry.timeline)
@@ -99,7 +100,7 @@ def _markup_source(source: Source, renderers: Renderers) -> Source:
 
 
 def _markup_comment(comment: Comment, renderers: Renderers) -> Comment:
-    return replace(comment, html=renderers.comment.render(comment.text))
+    return replace(comment, html=fragment.clean(renderers.comment.render(comment.text)))
 
 
 def _nest_headings(state) -> None:

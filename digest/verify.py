@@ -17,8 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from bs4 import BeautifulSoup
-
+from . import fragment
 from .errors import Problem, warning
 from .model import Entry
 
@@ -187,14 +186,22 @@ _CONNECT = {"of", "the", "for", "and", "de", "von", "van", "al", "bin", "la", "l
 
 
 def _bare(token: str) -> str:
-    return re.sub(r"['’]s?$", "", token).lower()
+    if token.endswith(("'s", "’s")):
+        token = token[:-2]
+    elif token.endswith(("'", "’")):
+        token = token[:-1]
+    return token.lower()
+
+
+_ALIAS = re.compile(r"(?<![\w.])(" + "|".join(sorted((re.escape(a) for g in _ALIASES for a in g), key=len, reverse=True))
+                    + r")(?!\w)")
 
 
 def word_set(text: str) -> set[str]:
-    words = {_bare(t) for t in _TOKEN.findall(text)}
-    low = " ".join(text.lower().split())
+    words = {_bare(t) for t in set(_TOKEN.findall(text))}
+    found = set(_ALIAS.findall(" ".join(text.lower().split())))
     for group in _ALIASES:
-        if any(re.search(rf"(?<![\w.]){re.escape(a)}(?![\w])", low) for a in group):
+        if group & found:
             words |= {w for alias in group for w in alias.split()}
     return words
 
@@ -280,13 +287,8 @@ def _terms(text: str) -> Counter:
     return Counter(words + [f"{a} {b}" for a, b in zip(words, words[1:])])
 
 
-def rank(query: str, passages: list[str]) -> list[float]:
-    """TF-IDF cosine of query against each passage (words and bigrams, idf over the passages)."""
-    return ranker(passages)(query)
-
-
 def ranker(passages: list[str]):
-    """rank() with the passages' vectors computed once, for many queries against the same passages."""
+    """A scorer of queries against passages: TF-IDF cosine (words and bigrams, idf over the passages)."""
     bags = [_terms(p) for p in passages]
     df = Counter(t for bag in bags for t in bag)
 
@@ -295,11 +297,19 @@ def ranker(passages: list[str]):
 
     vectors = [vector(bag) for bag in bags]
     norms = [math.sqrt(sum(x * x for x in v.values())) or 1.0 for v in vectors]
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for i, v in enumerate(vectors):
+        for t, w in v.items():
+            postings.setdefault(t, []).append((i, w))
 
     def scores(query: str) -> list[float]:
         q = vector(_terms(query))
         q_norm = math.sqrt(sum(x * x for x in q.values())) or 1.0
-        return [sum(w * v.get(t, 0.0) for t, w in q.items()) / (q_norm * n) for v, n in zip(vectors, norms)]
+        dots = [0.0] * len(vectors)
+        for t, w in q.items():  # in the query's order, so every sum adds up as a plain loop would
+            for i, x in postings.get(t, ()):
+                dots[i] += w * x
+        return [dot / (q_norm * n) for dot, n in zip(dots, norms)]
 
     return scores
 
@@ -336,6 +346,7 @@ def check_entry(entry: Entry) -> list[Finding]:
     src_flat = flat(src_text)
     common = {w.lower() for w in re.findall(r"\b[a-z][\w'’-]*", body + "\n" + src_text)}
     passages = [(line, text) for line, block in _source_blocks(source) for _, text in sentences(block)]
+    score = None  # built on the first finding: most digests have none
     scores_for = {}
     found: list[tuple[str, str, int, str]] = []  # kind, claim, offset, sentence
     for offset, block in blocks(body):
@@ -361,7 +372,8 @@ def check_entry(entry: Entry) -> list[Finding]:
             continue
         seen.add((kind, claim, line))
         if sentence not in scores_for:
-            scores_for[sentence] = rank(sentence, [t for _, t in passages]) if passages else []
+            score = score or ranker([t for _, t in passages])
+            scores_for[sentence] = score(sentence) if passages else []
         scores = scores_for[sentence]
         best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else None
         col = offset - entry.body.rfind("\n", 0, offset)
@@ -413,12 +425,12 @@ def is_finding(p: Problem) -> bool:
 
 # ---- provenance on the rendered page -----------------------------------------------------------
 
-def _paragraphs(soup: BeautifulSoup) -> list:
-    return [p for p in soup.find_all("p") if not any(a.name in ("aside", "li", "blockquote") for a in p.parents)]
+def _paragraphs(root) -> list:
+    return [p for p in root.iter("p") if not any(a.tag in ("aside", "li", "blockquote") for a in p.iterancestors())]
 
 
-def _text(tag) -> str:
-    return " ".join(s for s in tag.find_all(string=True) if not any(a.name in ("sup", "aside") for a in s.parents))
+def _text(p) -> str:
+    return " ".join(fragment.text(slot) for slot in fragment.slots(p, frozenset({"sup", "aside"})))
 
 
 def provenance(entry: Entry, floor: float = 0.2) -> Entry:
@@ -426,14 +438,14 @@ def provenance(entry: Entry, floor: float = 0.2) -> Entry:
     for each of its sentences, the article paragraph most like it (TF-IDF cosine at least floor)."""
     if entry.source is None or not entry.source.html:
         return entry
-    digest, article = BeautifulSoup(entry.html, "html.parser"), BeautifulSoup(entry.source.html, "html.parser")
+    digest, article = fragment.parse(entry.html), fragment.parse(entry.source.html)
     sources = _paragraphs(article)
     for n, p in enumerate(sources, start=1):
-        p["id"] = f"source-p-{n}"
+        p.set("id", f"source-p-{n}")
     texts = [_text(p) for p in sources]
     score = ranker(texts)
     for p in _paragraphs(digest):
-        if "box-title" in (p.get("class") or []) or not texts:
+        if "box-title" in (p.get("class") or "").split() or not texts:
             continue
         chosen = set()
         for _, sentence in sentences(" ".join(_text(p).split())):
@@ -446,9 +458,9 @@ def provenance(entry: Entry, floor: float = 0.2) -> Entry:
         first, *more = sorted(chosen)
         links = [f'<a href="#source-p-{first}" aria-label="From the article, paragraph {first}">from the article</a>']
         links += [f'<a href="#source-p-{n}" aria-label="and paragraph {n}">¶{n}</a>' for n in more]
-        p.insert_after(BeautifulSoup(f'<div class="from-article" data-pagefind-ignore="">{" ".join(links)}</div>', "html.parser"))
-    source = replace(entry.source, html=article.decode(formatter="minimal"))
-    return replace(entry, html=digest.decode(formatter="minimal"), source=source)
+        fragment.insert_after(p, fragment.element(f'<div class="from-article" data-pagefind-ignore="">{" ".join(links)}</div>'))
+    source = replace(entry.source, html=fragment.serialize(article))
+    return replace(entry, html=fragment.serialize(digest), source=source)
 
 
 def verify_entries(entries: list[Entry], warnings: list[Problem]) -> tuple[list[Entry], list[Problem]]:
