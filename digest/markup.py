@@ -1,12 +1,23 @@
-"""markdown -> HTML fragments (markdown-it-py + mdit-py-plugins), for the digest, the article and comments."""
+"""markdown -> HTML fragments, for the digest, the article and comments.
+
+The editors' prose, with our annotation syntax, goes through markdown-it-py and its plugins. The
+imported bulk (articles and comments: plain CommonMark with tables and strikethrough, no raw HTML)
+goes through markdown-it-pyrs, a compiled port that renders it ~9x faster and byte-identically
+(bench/markdown_engines.py, tests/test_markup.py), or markdown-it-py when that is not installed. What
+we add to the bulk (article heading levels and ids, rel on comment links) is a pass over its HTML, so
+both engines give the same page.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
-from html import escape
+from html import escape, unescape
+from typing import Callable
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.anchors.index import unique_slug
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.deflist import deflist_plugin
@@ -27,8 +38,7 @@ class Renderers:
     """One markdown-it instance per kind of text; made once per build, passed to markup()."""
 
     prose: MarkdownIt  # the editor's digest: typographer, footnotes, containers, attributes
-    article: MarkdownIt  # imported article: CommonMark + tables, no raw HTML
-    comment: MarkdownIt  # readers' comments: as the article, and no heading ids
+    bulk: Callable[[str], str]  # the imported article and comments: CommonMark + tables, no raw HTML
 
 
 def heading_id(text: str) -> str:
@@ -45,14 +55,25 @@ def make_renderers(config: SiteConfig) -> Renderers:
     for name in BOXES:
         prose.use(container_plugin, name=name, render=_box_renderer(name))
     prose.use(notes_plugin, kinds=tuple(k.key for k in config.annotation_kinds))
-    article = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    article.core.ruler.before("inline", "nest_headings", _nest_headings)
-    article.use(anchors_plugin, min_level=3, max_level=6, slug_func=lambda s: "source-" + heading_id(s))
-    comment = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-    comment.add_render_rule("link_open", _ugc_link)
-    comment.add_render_rule("heading_open", _demoted_heading)
-    comment.add_render_rule("heading_close", _demoted_heading)
-    return Renderers(prose, article, comment)
+    return Renderers(prose, bulk_renderer())
+
+
+_BULK_RULES = ["blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph", "reference",
+               "autolink", "backticks", "emphasis", "entity", "escape", "image", "link", "newline", "table",
+               "strikethrough"]
+
+
+def bulk_renderer(compiled: bool = True) -> Callable[[str], str]:
+    """CommonMark with tables and strikethrough and no raw HTML: markdown-it-pyrs when installed (and
+    compiled), else markdown-it-py. markdown-it-pyrs is built from its "zero" preset: its "commonmark"
+    preset passes raw HTML through."""
+    if compiled:
+        try:
+            from markdown_it_pyrs import MarkdownIt as CompiledMarkdownIt
+            return CompiledMarkdownIt("zero").enable_many(_BULK_RULES).render
+        except ImportError:
+            pass
+    return MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"]).render
 
 
 def render_markdown(md: MarkdownIt, text: str, env: dict | None = None) -> tuple[str, tuple[Heading, ...]]:
@@ -95,23 +116,41 @@ def markup_entry(entry: Entry, renderers: Renderers, problems: list[Problem]) ->
 
 
 def _markup_source(source: Source, renderers: Renderers) -> Source:
-    html, headings = render_markdown(renderers.article, source.body)
-    return replace(source, html=html, headings=headings)
+    html, headings = article_html(renderers.bulk(source.body))
+    return replace(source, html=fragment.clean(html), headings=headings)
 
 
 def _markup_comment(comment: Comment, renderers: Renderers) -> Comment:
-    return replace(comment, html=fragment.clean(renderers.comment.render(comment.text)))
+    return replace(comment, html=fragment.clean(comment_html(renderers.bulk(comment.text))))
 
 
-def _nest_headings(state) -> None:
-    """The article sits under the page's h2 'The original article': its top heading level becomes h3."""
-    levels = [int(t.tag[1]) for t in state.tokens if t.type == "heading_open"]
+_HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+_LINK = re.compile(r'<a href="([^"]*)"((?: title="[^"]*")?)>')
+
+
+def article_html(html: str) -> tuple[str, tuple[Heading, ...]]:
+    """The article sits under the page's h2 'The original article': its top heading level becomes h3,
+    and every heading gets an id (source-<slug>, made unique) for links into the article."""
+    levels = [int(m.group(1)) for m in _HEADING.finditer(html)]
     if not levels:
-        return
-    shift = 3 - min(levels)
-    for token in state.tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(6, int(token.tag[1]) + shift)}"
+        return html, ()
+    shift, taken, headings = 3 - min(levels), set(), []
+
+    def heading(m: re.Match) -> str:
+        level, text = min(6, int(m.group(1)) + shift), unescape(_TAG.sub("", m.group(2)))
+        slug = unique_slug("source-" + heading_id(text), taken)
+        headings.append(Heading(level, text, slug))
+        return f'<h{level} id="{slug}">{m.group(2)}</h{level}>'
+
+    return _HEADING.sub(heading, html), tuple(headings)
+
+
+def comment_html(html: str) -> str:
+    """A reader's links are marked rel=ugc (and nofollow); a '# shout' is a paragraph in bold, not a
+    heading of our page."""
+    html = _LINK.sub(r'<a href="\1"\2 rel="nofollow ugc noopener">', html)
+    return _HEADING.sub(r"<p><strong>\2</strong></p>", html)
 
 
 def _box_renderer(name: str):
@@ -123,13 +162,3 @@ def _box_renderer(name: str):
             return f'<aside class="box box-{name}" role="note">\n{heading}'
         return "</aside>\n"
     return render
-
-
-def _ugc_link(self, tokens, idx, options, env):
-    tokens[idx].attrSet("rel", "nofollow ugc noopener")
-    return self.renderToken(tokens, idx, options, env)
-
-
-def _demoted_heading(self, tokens, idx, options, env):
-    """A '# shout' in a comment is a paragraph in bold, not a heading of our page."""
-    return "<p><strong>" if tokens[idx].nesting == 1 else "</strong></p>\n"
