@@ -286,7 +286,7 @@ def _load_comments(root: Path, path: Path, config: SiteConfig, problems: list[Pr
     if found or data is None:
         return ()
     if isinstance(data, dict) and "comments" in data:
-        data, marks = data["comments"], {k[1:]: v for k, v in marks.items() if k[:1] == ("comments",)}
+        data, marks = data["comments"], marks.within("comments")
     if not isinstance(data, list):
         problems.append(problem(rel, 1, 1, "comments.yaml must be a list of comments",
                                 "Start each comment with '- id: ...'"))

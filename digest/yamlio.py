@@ -14,7 +14,42 @@ try:
 except AttributeError:  # PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
-Marks = dict[tuple, tuple[int, int]]  # key path -> (1-based line, 1-based column)
+class Marks:
+    """Where each value of a document is written, by key path (("timeline", 0, "date")): its 1-based line
+    and column, looked up in the YAML nodes when a message needs it (most documents never need one).
+    A path ending in "<key>" gives where a mapping's key is written."""
+
+    def __init__(self, node: yaml.Node | None = None, offset: int = 0):
+        self.node, self.offset = node, offset
+
+    def get(self, key: tuple) -> tuple[int, int] | None:
+        node = self._find(key)
+        return None if node is None else (node.start_mark.line + 1 + self.offset, node.start_mark.column + 1)
+
+    def within(self, *key: Any) -> Marks:
+        """The marks of the value at key, with paths relative to it."""
+        return Marks(self._find(key), self.offset)
+
+    def _find(self, key: tuple) -> yaml.Node | None:
+        node = self.node
+        for i, part in enumerate(key):
+            if isinstance(node, yaml.MappingNode):
+                # the last of duplicate keys, as the constructed mapping has it
+                pair = next((pair for pair in reversed(node.value) if _name(pair[0]) == part), None)
+                if pair is None:
+                    return None
+                if key[i + 1:] == ("<key>",):
+                    return pair[0]
+                node = pair[1]
+            elif isinstance(node, yaml.SequenceNode) and type(part) is int and 0 <= part < len(node.value):
+                node = node.value[part]
+            else:
+                return None
+        return node
+
+
+def _name(node: yaml.Node) -> Any:
+    return node.value if isinstance(node, yaml.ScalarNode) else str(node.start_mark)
 
 
 def load_yaml(text: str, path: Path | str, line_offset: int = 0) -> tuple[Any, Marks, list[Problem]]:
@@ -28,36 +63,35 @@ def load_yaml(text: str, path: Path | str, line_offset: int = 0) -> tuple[Any, M
         mark = (exc.context_mark if unclosed else None) or exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
         what = " ".join(s for s in (exc.context, exc.problem) if s)
-        return None, {}, [problem(path, line, col, f"invalid YAML: {what}",
+        return None, Marks(), [problem(path, line, col, f"invalid YAML: {what}",
                                   "Check the indentation and quote values that contain ': ' or start with a special character")]
     except yaml.reader.ReaderError as exc:  # a control character
         before = text[: exc.position]
         line, col = before.count("\n") + 1 + line_offset, len(before) - before.rfind("\n")
-        return None, {}, [problem(path, line, col, f"character {_codepoint(exc.character)} is not allowed in YAML",
+        return None, Marks(), [problem(path, line, col, f"character {_codepoint(exc.character)} is not allowed in YAML",
                                   "Remove the control character")]
     except yaml.YAMLError as exc:
-        return None, {}, [problem(path, 1 + line_offset, 1, f"invalid YAML: {exc}".replace("\n", " "))]
+        return None, Marks(), [problem(path, 1 + line_offset, 1, f"invalid YAML: {exc}".replace("\n", " "))]
     except RecursionError:
-        return None, {}, [problem(path, 1 + line_offset, 1, "the YAML is nested too deeply to read",
+        return None, Marks(), [problem(path, 1 + line_offset, 1, "the YAML is nested too deeply to read",
                                   "Flatten the lists and mappings")]
     except (ValueError, OverflowError) as exc:  # a well-formed value that is not valid, e.g. 2023-02-30
         line, col = _bad_timestamp(loader, node, line_offset)
-        return None, {}, [problem(path, line, col, f"invalid value: {exc}",
+        return None, Marks(), [problem(path, line, col, f"invalid value: {exc}",
                                   "Write dates as real calendar dates (YYYY-MM-DD), or quote the value")]
     finally:
         loader.dispose()
-    marks: Marks = {}
-    if node is not None:
+    if node is not None and not isinstance(node, yaml.ScalarNode):  # too deep to walk, or an alias (*name) inside the value it names?
         try:
-            loop = _collect(node, (), marks, line_offset, set(), frozenset())
+            loop = _loop(node, set(), frozenset())
         except RecursionError:
-            return None, {}, [problem(path, 1 + line_offset, 1, "the YAML is nested too deeply to read",
-                                      "Flatten the lists and mappings")]
+            return None, Marks(), [problem(path, 1 + line_offset, 1, "the YAML is nested too deeply to read",
+                                           "Flatten the lists and mappings")]
         if loop is not None:  # '&a [*a]': data that contains itself never ends when walked
-            return None, {}, [problem(path, loop.start_mark.line + 1 + line_offset, loop.start_mark.column + 1,
-                                      "a YAML alias (*name) refers to the value it is inside of",
-                                      "Write the value out instead of the alias")]
-    return data, marks, []
+            return None, Marks(), [problem(path, loop.start_mark.line + 1 + line_offset, loop.start_mark.column + 1,
+                                           "a YAML alias (*name) refers to the value it is inside of",
+                                           "Write the value out instead of the alias")]
+    return data, Marks(node, line_offset), []
 
 
 def _bad_timestamp(loader, node: yaml.Node, offset: int) -> tuple[int, int]:
@@ -77,40 +111,27 @@ def _bad_timestamp(loader, node: yaml.Node, offset: int) -> tuple[int, int]:
     return 1 + offset, 1
 
 
-def _collect(node: yaml.Node, key: tuple, marks: Marks, offset: int, seen: set[int],
-             inside: frozenset[int]) -> yaml.Node | None:
-    """Record the position of every value by its key path; return a node that contains itself, if any.
-
-    A node reached again through an alias is not walked twice (nested aliases would otherwise make
-    the walk exponential)."""
+def _loop(node: yaml.Node, seen: set[int], inside: frozenset[int]) -> yaml.Node | None:
+    """A mapping or sequence that contains itself, if any; RecursionError when nested too deeply for
+    the stages after this one. A node reached again through an alias is not walked twice (nested
+    aliases would otherwise make the walk exponential)."""
     if id(node) in inside:
         return node
-    marks[key] = (node.start_mark.line + 1 + offset, node.start_mark.column + 1)
     if id(node) in seen:
         return None
     seen.add(id(node))
     inside = inside | {id(node)}
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            name = k.value if isinstance(k, yaml.ScalarNode) else str(k.start_mark)
-            marks[key + (name, "<key>")] = (k.start_mark.line + 1 + offset, k.start_mark.column + 1)
-            loop = _collect(v, key + (name,), marks, offset, seen, inside)
-            if loop is not None:
-                return loop
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            loop = _collect(item, key + (i,), marks, offset, seen, inside)
-            if loop is not None:
-                return loop
-    return None
+    children = [v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode) else node.value
+    return next((loop for child in children
+                 if not isinstance(child, yaml.ScalarNode) and (loop := _loop(child, seen, inside)) is not None), None)
 
 
 def position(marks: Marks, *key: Any) -> tuple[int, int]:
     """The position of key, or of its nearest ancestor that has one."""
     key = tuple(key)
-    while key and key not in marks:
+    while key and marks.get(key) is None:
         key = key[:-1]
-    return marks.get(key, (1, 1))
+    return marks.get(key) or (1, 1)
 
 
 def key_position(marks: Marks, *key: Any) -> tuple[int, int]:
