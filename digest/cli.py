@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, TextIO
 
-from . import __version__, ingest, pipeline, scaffold
+from . import __version__, pipeline
 from .errors import Problem, SiteError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -126,6 +126,8 @@ def _check(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _import(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
+    from . import ingest  # trafilatura and BeautifulSoup take a third of a second to load: only for this command
+
     report = ingest.import_scrapes(args.site, args.scrapes, digest=args.digest, scraped_at=args.scraped_at,
                                    slug=args.slug, now=now)
     for action in report.actions:
@@ -158,6 +160,8 @@ def _deploy(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _new(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
+    from . import scaffold
+
     path = scaffold.new_entry(args.site, args.title, now.date(), args.slug)
     print(f"created {path}", file=stdout)
     return EXIT_OK

@@ -10,8 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import annotate, assemble, cache, config as config_stage, feeds, load, markup, render, search, verify, write
+from . import cache, write
 from .errors import Problem, SiteError, raise_errors, strict as promote, warning
+
+# The stages are imported where they run, so a build that finds nothing changed loads only cache and write.
 
 Progress = Callable[[str, int, int], None]
 
@@ -36,6 +38,8 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     Entries are processed (load, markup, annotate, verify) one by one, from the cache when their files,
     the config and the code are unchanged, else in a pool of `jobs` processes; the result is the same.
     """
+    from . import assemble, config as config_stage, feeds, render
+
     started = time.perf_counter()
     config = config_stage.load_config(root / "site.yaml", base_url)
     entries, warnings = process_entries(root, config, jobs=jobs, use_cache=use_cache, progress=progress,
@@ -72,6 +76,8 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
         if last is not None and write.output_intact(out, root):
             return BuildResult(last["pages"], last["files"], last["warnings"], time.perf_counter() - started,
                                up_to_date=True)
+    from . import search
+
     files, result = render_files(root, now, **options)
     if out is None:
         return BuildResult(result.pages, 0, result.warnings, time.perf_counter() - started)
@@ -91,6 +97,8 @@ def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: b
     `memory`, a dict a long-lived caller (serve) keeps between builds, holds processed entries by key in
     front of the cache on disk. Raises SiteError with every problem of every entry when any is an error.
     """
+    from . import load
+
     sources = load.entry_sources(root)
     folder = root / cache.FOLDER
     salt = f"{cache.code_fingerprint()}\0{config!r}"
@@ -136,6 +144,8 @@ def _process_many(root: Path, config, paths: list[Path], jobs: int | None) -> li
 
 def process_chunk(root: Path, config, paths: list[Path]) -> list[tuple]:
     """(entry or None, problems) for each path: the per-entry stages, with one set of renderers."""
+    from . import annotate, load, markup, verify
+
     renderers = markup.make_renderers(config)
     results = []
     for path in paths:

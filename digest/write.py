@@ -13,6 +13,7 @@ import os
 import shutil
 from pathlib import Path, PurePosixPath
 
+from .cache import walk
 from .errors import SiteError, problem
 
 MANIFEST = Path(".cache") / "digest" / "output.json"
@@ -120,5 +121,5 @@ def output_intact(out_dir: Path, root: Path) -> bool:
     recorded = _read_manifest(root / MANIFEST, out_dir)
     if not recorded:
         return False
-    present = sum(1 for p in out_dir.rglob("*") if p.is_file()) if out_dir.is_dir() else -1
-    return present == len(recorded) and all(_unchanged(entry, entry[0], out_dir / rel) for rel, entry in recorded.items())
+    present = {rel: [stat.st_size, stat.st_mtime_ns] for rel, stat in walk(out_dir)}
+    return len(present) == len(recorded) and all(present.get(rel) == entry[1:] for rel, entry in recorded.items())
