@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache, partial
 
 from slugify import slugify
 
@@ -91,14 +92,17 @@ def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryVi
     for i, entry in enumerate(entries):
         newer = entries[i - 1] if i > 0 else None
         older = entries[i + 1] if i + 1 < len(entries) else None
-        by_id = {c.id: c for c in entry.comments}
         pages.append(Page(f"{entry.out_dir}index.html", entry.url, "entry.html", entry.title, "entry",
-                          {"entry": entry, "newer": newer, "older": older, "thread": thread(entry),
-                           "description": entry.summary,
-                           "comments_by_id": by_id, "story": by_key.get(entry.story),
+                          {"entry": entry, "newer": newer, "older": older, "description": entry.summary,
+                           "story": by_key.get(entry.story),
                            "timeline": timeline.group(timeline.merge([entry])) if entry.timeline else (),
-                           "tags": tuple(_tag_ref(config, t) for t in entry.tags)}))
+                           "tags": tuple(_tag_ref(config, t) for t in entry.tags)},
+                          derived=partial(_comments_context, entry)))
     return pages
+
+
+def _comments_context(entry: Entry) -> dict:
+    return {"thread": thread(entry), "comments_by_id": {c.id: c for c in entry.comments}}
 
 
 def tag_url(config: SiteConfig, name: str) -> str:
@@ -106,8 +110,14 @@ def tag_url(config: SiteConfig, name: str) -> str:
 
 
 def _tag_ref(config: SiteConfig, name: str) -> Tag:
-    slug = slugify(name) or "tag"
+    slug = tag_slug(name)
     return Tag(name, slug, url_for(config, f"tags/{slug}/"), ())
+
+
+@lru_cache(maxsize=4096)
+def tag_slug(name: str) -> str:
+    """A tag's slug (slugify is slow, and a site has few tags used many times)."""
+    return slugify(name) or "tag"
 
 
 def _tags(config: SiteConfig, entries: list[Entry]) -> list[Tag]:

@@ -46,7 +46,7 @@ def render_feeds(site: Site, config: SiteConfig) -> dict[str, bytes]:
 
 
 def _json(document: dict) -> bytes:
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")  # the C encoder
 
 
 def annotations_jsonld(site: Site, config: SiteConfig) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,9 @@ class Page:
     title: str
     kind: str
     data: dict = field(default_factory=dict, compare=False, hash=False)
+    # more of what the template is given, computed only when the page is rendered: a pure function of
+    # data (an entry's comment tree from the entry), so it takes no part in the page's cache key
+    derived: Callable[[], dict] | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

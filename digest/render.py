@@ -74,7 +74,7 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
         used.add(key)
         data = cache.load_bytes(cache_folder, key) if cache_folder else None
         if data is None:
-            data = render_page(env, page.template, {**page.data, "page": page}, root)
+            data = render_page(env, page.template, {**page.data, **(page.derived() if page.derived else {}), "page": page}, root)
             if cache_folder:
                 cache.store_bytes(cache_folder, key, data)
         files[page.out_path] = data
