@@ -10,7 +10,7 @@ from functools import lru_cache, partial
 
 from slugify import slugify
 
-from . import timeline
+from . import search, timeline
 from .config import SiteConfig
 from .model import Comment, CommentNode, Entry, Page, Pager, Site, StoryView, Tag
 
@@ -38,7 +38,8 @@ def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bo
              _archive(config, listed), _annotations(config, listed), *_story_pages(config, stories),
              Page("timeline/index.html", url_for(config, "timeline/"), "timeline.html", "Timeline", "timeline",
                   {"years": timeline.group(events), "count": len(events), "json_url": url_for(config, "timeline.json")}),
-             Page("search/index.html", url_for(config, "search/"), "search.html", "Search", "search"),
+             Page("search/index.html", url_for(config, "search/"), "search.html", "Search", "search",
+                  {"indexes": tuple(url_for(config, b) for b in search.bundles(len(listed)))}),
              Page("404.html", url_for(config, "404.html"), "404.html", "Page not found", "404")]
     return Site(entries=tuple(listed), tags=tuple(tags), pages=tuple(pages), stories=tuple(stories), timeline=events)
 

@@ -27,6 +27,7 @@ class BuildResult:
     changed: int = 0  # files written because their bytes changed (the others were kept)
     next_change: datetime | None = None  # when the next future-dated entry comes due
     up_to_date: bool = False  # nothing had changed since the last build: nothing was done
+    indexed: tuple[str, ...] = ()  # the pages search indexes (the entry pages), oldest first
 
 
 def render_files(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
@@ -58,8 +59,9 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     files = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
                                pages, render.templates_fingerprint(root, config, static))
     files.update(feeds.render_feeds(site, config))
+    indexed = tuple(f"{e.out_dir}index.html" for e in reversed(site.entries))
     return files, BuildResult(len(site.pages), len(files), tuple(warnings), time.perf_counter() - started,
-                              next_change=min(future, default=None))
+                              next_change=min(future, default=None), indexed=indexed)
 
 
 def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult:
@@ -81,12 +83,13 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
     files, result = render_files(root, now, **options)
     if out is None:
         return BuildResult(result.pages, 0, result.warnings, time.perf_counter() - started)
-    files.update(search.index_files(files))
+    use_cache = options.get("use_cache", True)
+    files.update(search.index_files(files, list(result.indexed), root / search.FOLDER if use_cache else None))
     changed = write.write_site(files, out, root)
     if stamp is not None:
         cache.record_build(root, stamp, result.pages, len(files), result.warnings, result.next_change)
     return BuildResult(result.pages, len(files), result.warnings, time.perf_counter() - started, changed,
-                       result.next_change)
+                       result.next_change, indexed=result.indexed)
 
 
 def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: bool = True,

@@ -1,33 +1,86 @@
 """Static full-text search: Pagefind indexes the entry pages (digest, article, notes, comments: every
-page marked data-pagefind-body) into pagefind/, which the /search/ page loads."""
+page marked data-pagefind-body), which the /search/ page loads.
+
+The pages go into indexes of SHARD pages each, oldest first: pagefind/ holds the first, pagefind/2/
+the second, and so on; the search page merges them (Pagefind's mergeIndex). Pagefind cannot update an
+index, holds about half a megabyte per page while it works, and takes ~4 ms a page, so one index per
+site would make every edit re-index everything and make memory grow with the site. With shards, an
+edit re-indexes the shard of its entry (a new entry: the newest shard), the others come from the
+cache, and Pagefind never holds more than SHARD pages.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
+from . import cache
 from .errors import SiteError, problem
 
 MARKER = b"data-pagefind-body"
+SHARD = 500
+FOLDER = Path(".cache") / "digest" / "search"
 
 
-def index_files(files: dict[str, bytes | Path]) -> dict[str, bytes]:
-    """The search index of a rendered site, as {output path: bytes} under pagefind/."""
+def bundles(count: int) -> list[str]:
+    """The index folders for count entry pages: pagefind/, pagefind/2/, ... (none for no pages)."""
+    return [f"pagefind/{n}/" if n > 1 else "pagefind/" for n in range(1, -(-count // SHARD) + 1)]
+
+
+def index_files(files: dict[str, bytes | Path], pages: list[str], cache_folder: Path | None = None) -> dict[str, bytes]:
+    """The search indexes of a rendered site, as {output path: bytes}. pages: the entry pages' paths,
+    oldest first. With a cache folder, a shard whose pages are unchanged is not indexed again."""
+    out: dict[str, bytes] = {}
+    keys = set()
+    salt = f"{cache.code_fingerprint()}\0{_version()}"
+    for bundle, start in zip(bundles(len(pages)), range(0, len(pages), SHARD)):
+        shard = {rel: _content(files[rel]) for rel in pages[start:start + SHARD]}
+        key = _key(salt, shard)
+        keys.add(key)
+        index = cache.load(cache_folder, key) if cache_folder else None
+        if index is None:
+            index = _index(shard)
+            if cache_folder:
+                cache.store(cache_folder, key, index)
+        out.update((bundle + rel, data) for rel, data in index.items())
+    if cache_folder:
+        cache.prune(cache_folder, keys)
+    return out
+
+
+def _content(data: bytes | Path) -> bytes:
+    return data.read_bytes() if isinstance(data, Path) else data
+
+
+def _key(salt: str, shard: dict[str, bytes]) -> str:
+    digest = hashlib.sha256(salt.encode())
+    for rel, content in shard.items():
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+def _version() -> str:
+    try:
+        return metadata.version("pagefind")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _index(shard: dict[str, bytes]) -> dict[str, bytes]:
+    """Pagefind's bundle for these pages: {path under the bundle folder: bytes}."""
     with tempfile.TemporaryDirectory(prefix="digest-search-") as tmp:
         root = Path(tmp)
-        for rel, data in files.items():
-            if rel.endswith(".html"):
-                content = data.read_bytes() if isinstance(data, Path) else data
-                if MARKER in content:  # one folder per page: made once each
-                    target = root / rel
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(content)
+        for rel, content in shard.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
         _run_pagefind(root)
         bundle = root / "pagefind"
-        return {f"pagefind/{p.relative_to(bundle).as_posix()}": p.read_bytes()
-                for p in sorted(bundle.rglob("*")) if p.is_file()}
+        return {p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
 
 
 def _run_pagefind(folder: Path) -> None:

@@ -53,6 +53,8 @@ class Built:
     files: Files
     base_path: str
     warnings: tuple[Problem, ...] = ()
+    indexed: tuple[str, ...] = ()  # the pages search indexes, oldest first
+    search_cache: Path | None = None  # where unchanged shards of the search index are kept
 
 
 Build = Callable[[], Built]
@@ -67,7 +69,8 @@ def site_builder(root: Path, now: datetime, *, base_url: str | None = None, draf
         base_path = config_stage.load_config(root / CONFIG, base_url).base_path
         files, result = pipeline.render_files(root, now, base_url=base_url, drafts=drafts, strict=strict,
                                               memory=memory)
-        return Built(files, base_path, result.warnings)  # the search index is made when asked for
+        # the search index is made when asked for
+        return Built(files, base_path, result.warnings, result.indexed, root / search.FOLDER)
     return build
 
 
@@ -80,6 +83,8 @@ class Snapshot:
     epoch: str                        # changes whenever the files do; "" before the first good build
     problems: tuple[Problem, ...]     # of the latest build, when it failed
     version: int                      # bumps on every state change (a good or a failed build)
+    indexed: tuple[str, ...] = ()     # the pages search indexes, oldest first
+    search_cache: Path | None = None
 
     def state(self) -> bytes:
         """The JSON pushed to open pages."""
@@ -139,7 +144,7 @@ class LiveSite:
         so an edit reloads pages without waiting for the search index."""
         with self._search_lock:
             if self._search[0] != snap.epoch:
-                self._search = (snap.epoch, search.index_files(snap.files))
+                self._search = (snap.epoch, search.index_files(snap.files, list(snap.indexed), snap.search_cache))
             return self._search[1]
 
     def want(self) -> None:
@@ -172,7 +177,8 @@ class LiveSite:
                 self._builds += 1
                 epoch = f"{self._token}-{self._builds}"
             self._fingerprints = fingerprints
-            self.snapshot = Snapshot(built.files, built.base_path, epoch, (), old.version + 1)
+            self.snapshot = Snapshot(built.files, built.base_path, epoch, (), old.version + 1, built.indexed,
+                                     built.search_cache)
             self._done = max(self._done, target)
             self._cond.notify_all()
         return Report(tuple(sources), time.perf_counter() - started, changes, built.warnings)

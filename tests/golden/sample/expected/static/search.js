@@ -1,9 +1,14 @@
-// The search page: Pagefind's UI over the index under this site's path; ?q= runs a search on load.
+// The search page: Pagefind's UI over the site's indexes (one per 500 entries, merged; results link
+// under the site's path); ?q= runs a search on load.
 (function () {
   var root = document.getElementById("search");
   if (!root || !window.PagefindUI) return;
-  var ui = new PagefindUI({ element: "#search", bundlePath: root.dataset.bundle, showSubResults: true,
-                            showImages: false, resetStyles: false });
+  var base = root.dataset.base;
+  var merged = (root.dataset.merge || "").split(" ").filter(Boolean).map(function (path) {
+    return { bundlePath: path, baseUrl: base };
+  });
+  var ui = new PagefindUI({ element: "#search", bundlePath: root.dataset.bundle, baseUrl: base,
+                            mergeIndex: merged, showSubResults: true, showImages: false, resetStyles: false });
   // Pagefind names its field only by a title (axe: label-title-only); give it an accessible name.
   var input = root.querySelector("input");
   if (input) input.setAttribute("aria-label", "Search the digest");
