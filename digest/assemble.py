@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache, partial
+from typing import Callable
 
 from slugify import slugify
 
@@ -27,14 +28,16 @@ def is_listed(entry: Entry, now: datetime, drafts: bool) -> bool:
     return drafts or (not entry.draft and entry.date <= now)
 
 
-def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bool = False) -> Site:
+def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bool = False,
+             full: Callable[[Entry], Entry] = lambda entry: entry) -> Site:
+    """The site's pages. entries may be light (model.light): full(entry) gives an entry page its whole entry."""
     listed = [replace(e, out_dir=f"{e.slug}/", url=url_for(config, f"{e.slug}/"))
               for e in entries if is_listed(e, now, drafts)]
     listed.sort(key=lambda e: (e.date, e.slug), reverse=True)
     tags = _tags(config, listed)
     stories = _stories(config, listed)
     events = timeline.merge(listed)
-    pages = [*_listing(config, listed), *_entry_pages(config, listed, stories), *_tag_pages(config, tags),
+    pages = [*_listing(config, listed), *_entry_pages(config, listed, stories, full), *_tag_pages(config, tags),
              _archive(config, listed), _annotations(config, listed), *_story_pages(config, stories),
              Page("timeline/index.html", url_for(config, "timeline/"), "timeline.html", "Timeline", "timeline",
                   {"years": timeline.group(events), "count": len(events), "json_url": url_for(config, "timeline.json")}),
@@ -85,7 +88,8 @@ def _listing(config: SiteConfig, entries: list[Entry]) -> list[Page]:
     return paginate(config, entries, "", "home", "index.html", config.title)
 
 
-def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryView]) -> list[Page]:
+def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryView],
+                 full: Callable[[Entry], Entry]) -> list[Page]:
     # an entry page shows only its story's title and link: it gets the story without its entries and
     # timeline, so it does not depend on every entry of the story
     by_key = {s.key: replace(s, entries=(), timeline=()) for s in stories}
@@ -98,12 +102,14 @@ def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryVi
                            "story": by_key.get(entry.story),
                            "timeline": timeline.group(timeline.merge([entry])) if entry.timeline else (),
                            "tags": tuple(_tag_ref(config, t) for t in entry.tags)},
-                          derived=partial(_comments_context, entry)))
+                          derived=partial(_entry_context, full, entry)))
     return pages
 
 
-def _comments_context(entry: Entry) -> dict:
-    return {"thread": thread(entry), "comments_by_id": {c.id: c for c in entry.comments}}
+def _entry_context(full: Callable[[Entry], Entry], entry: Entry) -> dict:
+    """What an entry page needs of its whole entry (the page's cache key has the entry's key already)."""
+    entry = full(entry)
+    return {"entry": entry, "thread": thread(entry), "comments_by_id": {c.id: c for c in entry.comments}}
 
 
 def tag_url(config: SiteConfig, name: str) -> str:

@@ -96,7 +96,7 @@ def prune(folder: Path, keep: set[str]) -> None:
     """Drop cached entries this build did not use, so the cache stays the size of the site."""
     if folder.is_dir():
         for path in folder.iterdir():
-            if path.stem not in keep:
+            if path.name.split(".")[0] not in keep:  # <key>.pickle, <key>.full.pickle
                 path.unlink(missing_ok=True)
 
 

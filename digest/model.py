@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -216,3 +216,11 @@ class Site:
     pages: tuple[Page, ...]
     stories: tuple[StoryView, ...] = ()
     timeline: tuple[TimelineEvent, ...] = ()  # every event of the site, oldest first
+
+
+def light(entry: Entry) -> Entry:
+    """The entry as lists, feeds and indexes use it: without the article's and the comments' text and
+    HTML (the bulk of it). Its page gets the full entry (pipeline.full_entry), which a build never holds
+    for every entry at once."""
+    source = entry.source and replace(entry.source, body="", html="")
+    return replace(entry, body="", source=source, comments=tuple(replace(c, text="", html="") for c in entry.comments))

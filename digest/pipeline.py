@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
 from . import cache, write
-from .errors import Problem, SiteError, raise_errors, strict as promote, warning
+from .errors import Problem, SiteError, problem, raise_errors, strict as promote, warning
+from .model import Entry, light
 
 # The stages are imported where they run, so a build that finds nothing changed loads only cache and write.
 
@@ -39,11 +42,20 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     Entries are processed (load, markup, annotate, verify) one by one, from the cache when their files,
     the config and the code are unchanged, else in a pool of `jobs` processes; the result is the same.
     """
+    if not use_cache:  # the processed entries still go to a folder, a throwaway one, and come back one by one
+        with tempfile.TemporaryDirectory(prefix="digest-entries-") as folder:
+            return _render_files(root, now, Path(folder), base_url, drafts, strict, progress, jobs, False, memory)
+    return _render_files(root, now, root / cache.FOLDER, base_url, drafts, strict, progress, jobs, True, memory)
+
+
+def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None, drafts: bool, strict: bool,
+                  progress: Progress, jobs: int | None, use_cache: bool, memory: dict | None
+                  ) -> tuple[render.Files, BuildResult]:
     from . import assemble, config as config_stage, feeds, render
 
     started = time.perf_counter()
     config = config_stage.load_config(root / "site.yaml", base_url)
-    entries, warnings = process_entries(root, config, jobs=jobs, use_cache=use_cache, progress=progress,
+    entries, warnings = process_entries(root, config, folder, jobs=jobs, use_cache=use_cache, progress=progress,
                                         memory=memory)
     if not config.origin:
         warnings.append(warning(config.path, 1, 1, f"base_url {config.base_url!r} has no scheme and host, so feeds, "
@@ -51,7 +63,7 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
                                 "Set base_url to the site's full URL, e.g. https://user.github.io/repo/, or pass --base-url"))
     if strict and warnings:
         raise SiteError(promote(warnings))
-    site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts)
+    site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts, partial(full_entry, folder))
     future = [e.date for e in entries if e.date > now and (drafts or not e.draft)]
     static = render.static_files(root)
     env = render.make_env(root, config, static)
@@ -92,10 +104,11 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
                        result.next_change, indexed=result.indexed)
 
 
-def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: bool = True,
+def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None, use_cache: bool = True,
                     progress: Progress = lambda stage, done, total: None,
                     memory: dict | None = None) -> tuple[list, list[Problem]]:
-    """Every entry loaded, marked up, annotated and checked against its source, sorted by slug.
+    """Every entry loaded, marked up, annotated and checked against its source, sorted by slug: light
+    entries (model.light), each with its key; the full ones are in folder (see full_entry).
 
     `memory`, a dict a long-lived caller (serve) keeps between builds, holds processed entries by key in
     front of the cache on disk. Raises SiteError with every problem of every entry when any is an error.
@@ -103,7 +116,6 @@ def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: b
     from . import load
 
     sources = load.entry_sources(root)
-    folder = root / cache.FOLDER
     salt = f"{cache.code_fingerprint()}\0{config!r}"
     keys = [cache.entry_key(root, path, salt) for path in sources]
     results: dict[Path, tuple] = {}
@@ -111,11 +123,12 @@ def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: b
         for path, key in zip(sources, keys):
             hit = memory.get(key) if memory is not None else None
             hit = hit if hit is not None else cache.load(folder, key)
-            if hit is not None:
+            if hit is not None and (hit[0] is None or (folder / f"{key}.full.pickle").is_file()):
                 results[path] = hit
     missing = [path for path in sources if path not in results]
     progress("process", len(results), len(sources))
-    for path, result in zip(missing, _process_many(root, config, missing, jobs)):
+    todo = [(path, key) for path, key in zip(sources, keys) if path in missing]
+    for (path, _), result in zip(todo, _process_many(root, config, folder, todo, jobs)):
         results[path] = result
         progress("process", len(results), len(sources))
     if use_cache:
@@ -126,32 +139,43 @@ def process_entries(root: Path, config, *, jobs: int | None = None, use_cache: b
         if memory is not None:
             memory.clear()
             memory.update(zip(keys, (results[p] for p in sources)))
-    entries = [replace(results[p][0], key=k) for p, k in zip(sources, keys) if results[p][0] is not None]
+    entries = [results[p][0] for p in sources if results[p][0] is not None]
     problems = [problem for p in sources for problem in results[p][1]]
     load.check_unique_slugs(entries, problems)
     raise_errors(problems)
     return sorted(entries, key=lambda e: e.slug), problems
 
 
-def _process_many(root: Path, config, paths: list[Path], jobs: int | None) -> list[tuple]:
-    """Process paths, in a pool of processes when there are enough of them to pay for it."""
+def full_entry(folder: Path, entry: Entry) -> Entry:
+    """The whole of a processed entry (article and comments included), as process_entries left it."""
+    full = cache.load(folder, f"{entry.key}.full")
+    if full is None:
+        raise SiteError([problem(entry.src_path, 1, 1, "the processed entry vanished from the build cache during the build",
+                                 "Build again; do not remove .cache/ while a build runs")])
+    return replace(full, out_dir=entry.out_dir, url=entry.url)
+
+
+def _process_many(root: Path, config, folder: Path, todo: list[tuple[Path, str]], jobs: int | None) -> list[tuple]:
+    """Process (path, key) pairs, in a pool of processes when there are enough of them to pay for it."""
     jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(paths) < 40:
-        return process_chunk(root, config, paths)
-    size = max(1, len(paths) // (jobs * 4))
-    chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+    if jobs <= 1 or len(todo) < 40:
+        return process_chunk(root, config, folder, todo)
+    size = max(1, len(todo) // (jobs * 4))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [result for part in pool.map(process_chunk, [root] * len(chunks), [config] * len(chunks), chunks)
+        return [result for part in pool.map(process_chunk, [root] * len(chunks), [config] * len(chunks),
+                                              [folder] * len(chunks), chunks)
                 for result in part]
 
 
-def process_chunk(root: Path, config, paths: list[Path]) -> list[tuple]:
-    """(entry or None, problems) for each path: the per-entry stages, with one set of renderers."""
+def process_chunk(root: Path, config, folder: Path, todo: list[tuple[Path, str]]) -> list[tuple]:
+    """(light entry or None, problems) for each (path, key): the per-entry stages, with one set of
+    renderers. The full entry goes to folder as <key>.full, so only light entries travel back."""
     from . import annotate, load, markup, verify
 
     renderers = markup.make_renderers(config)
     results = []
-    for path in paths:
+    for path, key in todo:
         entry, problems = load.load_one(root, path, config)
         if entry is not None:
             entry = markup.markup_entry(entry, renderers, problems)
@@ -160,5 +184,9 @@ def process_chunk(root: Path, config, paths: list[Path]) -> list[tuple]:
             problems += found
             (entry,), found = verify.verify_entries([entry], [])  # digest vs source: findings are warnings
             problems += found
+        if entry is not None:
+            entry = replace(entry, key=key)
+            cache.store(folder, f"{key}.full", entry)
+            entry = light(entry)
         results.append((entry, problems))
     return results
