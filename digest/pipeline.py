@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import time
@@ -35,22 +36,23 @@ class BuildResult:
 
 def render_files(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
                  strict: bool = False, progress: Progress = lambda stage, done, total: None,
-                 jobs: int | None = None, use_cache: bool = True, memory: dict | None = None
-                 ) -> tuple[render.Files, BuildResult]:
+                 jobs: int | None = None, use_cache: bool = True, memory: dict | None = None,
+                 sink: Callable[[str, bytes | Path], None] | None = None) -> tuple[render.Files, BuildResult]:
     """Every stage but writing: {output path: bytes | Path}, and the result. Raises SiteError on errors.
+    With a sink, each file goes to sink(path, data) as it is made, and the dict stays empty.
 
     Entries are processed (load, markup, annotate, verify) one by one, from the cache when their files,
     the config and the code are unchanged, else in a pool of `jobs` processes; the result is the same.
     """
     if not use_cache:  # the processed entries still go to a folder, a throwaway one, and come back one by one
         with tempfile.TemporaryDirectory(prefix="digest-entries-") as folder:
-            return _render_files(root, now, Path(folder), base_url, drafts, strict, progress, jobs, False, memory)
-    return _render_files(root, now, root / cache.FOLDER, base_url, drafts, strict, progress, jobs, True, memory)
+            return _render_files(root, now, Path(folder), base_url, drafts, strict, progress, jobs, False, memory, sink)
+    return _render_files(root, now, root / cache.FOLDER, base_url, drafts, strict, progress, jobs, True, memory, sink)
 
 
 def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None, drafts: bool, strict: bool,
-                  progress: Progress, jobs: int | None, use_cache: bool, memory: dict | None
-                  ) -> tuple[render.Files, BuildResult]:
+                  progress: Progress, jobs: int | None, use_cache: bool, memory: dict | None,
+                  sink: Callable[[str, bytes | Path], None] | None) -> tuple[render.Files, BuildResult]:
     from . import assemble, config as config_stage, feeds, render
 
     started = time.perf_counter()
@@ -68,11 +70,15 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     static = render.static_files(root)
     env = render.make_env(root, config, static)
     pages = root / cache.PAGES if use_cache else None
-    files = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
-                               pages, render.templates_fingerprint(root, config, static))
-    files.update(feeds.render_feeds(site, config))
+    files: render.Files = {}
+    emit, count = sink or files.__setitem__, 0
+    rendered = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
+                                  pages, render.templates_fingerprint(root, config, static))
+    for rel, data in itertools.chain(rendered, feeds.render_feeds(site, config).items()):
+        emit(rel, data)
+        count += 1
     indexed = tuple(f"{e.out_dir}index.html" for e in reversed(site.entries))
-    return files, BuildResult(len(site.pages), len(files), tuple(warnings), time.perf_counter() - started,
+    return files, BuildResult(len(site.pages), count, tuple(warnings), time.perf_counter() - started,
                               next_change=min(future, default=None), indexed=indexed)
 
 
@@ -92,16 +98,25 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
                                up_to_date=True)
     from . import search
 
-    files, result = render_files(root, now, **options)
     if out is None:
+        result = render_files(root, now, sink=lambda rel, data: None, **options)[1]
         return BuildResult(result.pages, 0, result.warnings, time.perf_counter() - started)
-    use_cache = options.get("use_cache", True)
-    files.update(search.index_files(files, list(result.indexed), root / search.FOLDER if use_cache else None))
-    changed = write.write_site(files, out, root)
+    stage = write.Staging(out, root)  # pages go to disk as they are rendered; out/ is swapped only at the end
+    try:
+        _, result = render_files(root, now, sink=stage.add, **options)
+        pages = list(result.indexed)
+        index = search.index_files({rel: stage.path(rel) for rel in pages}, pages,
+                                   root / search.FOLDER if options.get("use_cache", True) else None)
+        for rel, data in index.items():
+            stage.add(rel, data)
+        changed = stage.commit()
+    except BaseException:
+        stage.abort()
+        raise
     if stamp is not None:
-        cache.record_build(root, stamp, result.pages, len(files), result.warnings, result.next_change)
-    return BuildResult(result.pages, len(files), result.warnings, time.perf_counter() - started, changed,
-                       result.next_change, indexed=result.indexed)
+        cache.record_build(root, stamp, result.pages, result.files + len(index), result.warnings, result.next_change)
+    return BuildResult(result.pages, result.files + len(index), result.warnings, time.perf_counter() - started,
+                       changed, result.next_change, indexed=result.indexed)
 
 
 def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None, use_cache: bool = True,

@@ -6,7 +6,7 @@ import hashlib
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined,
                     TemplateError, TemplateSyntaxError, UndefinedError)
@@ -64,29 +64,30 @@ def templates_fingerprint(root: Path, config: SiteConfig, static: dict[str, Path
 
 def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, static: dict[str, Path],
                 progress: Callable[[int, int], None] = lambda done, total: None,
-                cache_folder: Path | None = None, salt: str = "") -> Files:
-    """Every page, and the static files and bundle resources. With a cache folder, a page whose template
-    inputs (salt) and data are unchanged since a build that rendered it is taken from the cache."""
-    files: Files = dict(static)
+                cache_folder: Path | None = None, salt: str = "") -> Iterator[tuple[str, bytes | Path]]:
+    """Every page, and the static files and bundle resources, one by one as (output path, bytes or a file
+    to copy). With a cache folder, a page whose template inputs (salt) and data are unchanged since a
+    build that rendered it is taken from the cache."""
+    yield from static.items()
     used = set()
     for i, page in enumerate(site.pages):
         key = cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))
         used.add(key)
         data = cache.load_bytes(cache_folder, key) if cache_folder else None
         if data is None:
-            data = render_page(env, page.template, {**page.data, **(page.derived() if page.derived else {}), "page": page}, root)
+            context = {**page.data, **(page.derived() if page.derived else {}), "page": page}
+            data = render_page(env, page.template, context, root)
             if cache_folder:
                 cache.store_bytes(cache_folder, key, data)
-        files[page.out_path] = data
+        yield page.out_path, data
         progress(i + 1, len(site.pages))
     if cache_folder:
         cache.prune(cache_folder, used)
     for entry in site.entries:
         bundle = root / entry.src_path.parent
         for resource in entry.resources:
-            files[entry.out_dir + (root / resource).relative_to(bundle).as_posix()] = root / resource
-    files[".nojekyll"] = b""
-    return files
+            yield entry.out_dir + (root / resource).relative_to(bundle).as_posix(), root / resource
+    yield ".nojekyll", b""
 
 
 def render_page(env: Environment, template: str, context: dict, root: Path) -> bytes:

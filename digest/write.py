@@ -24,42 +24,68 @@ def write_site(files: dict[str, bytes | Path], out_dir: Path, root: Path) -> int
 
     A failure before the swap leaves out_dir exactly as it was.
     """
-    out_dir = out_dir.resolve()
-    _refuse_dangerous(out_dir, root.resolve())
-    staging = out_dir.with_name(f".{out_dir.name}.staging")
-    old = out_dir.with_name(f".{out_dir.name}.old")
-    for leftover in (staging, old):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    before = _read_manifest(root / MANIFEST, out_dir)
-    hashes: dict[str, str] = {}
-    written = 0
-    made: set[Path] = set()
+    stage = Staging(out_dir, root)
     try:
-        for rel in sorted(files):
-            target = staging / _safe(rel)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            data = files[rel]
-            hashes[rel] = _fingerprint(data)
-            if _unchanged(before.get(rel), hashes[rel], out_dir / rel):
-                os.link(out_dir / rel, target)
-                continue
-            if isinstance(data, Path):
-                shutil.copyfile(data, target)
-            else:
-                target.write_bytes(data)
-            written += 1
+        for rel, data in files.items():
+            stage.add(rel, data)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        stage.abort()
         raise
-    if out_dir.exists():
-        os.replace(out_dir, old)
-    os.replace(staging, out_dir)
-    shutil.rmtree(old, ignore_errors=True)
-    _write_manifest(root / MANIFEST, out_dir, hashes)
-    return written
+    return stage.commit()
+
+
+class Staging:
+    """The next output folder, made file by file beside out_dir (so no build holds every page in
+    memory), and swapped in whole by commit(); abort() drops it and leaves out_dir as it was."""
+
+    def __init__(self, out_dir: Path, root: Path):
+        self.out_dir = out_dir.resolve()
+        _refuse_dangerous(self.out_dir, root.resolve())
+        self.root = root
+        self.folder = self.out_dir.with_name(f".{self.out_dir.name}.staging")
+        self._old = self.out_dir.with_name(f".{self.out_dir.name}.old")
+        for leftover in (self.folder, self._old):
+            if leftover.exists():
+                shutil.rmtree(leftover)
+        self.folder.mkdir(parents=True)
+        self._before = _read_manifest(root / MANIFEST, self.out_dir)
+        self._hashes: dict[str, str] = {}
+        self._made: set[Path] = {self.folder}
+        self.written = 0
+
+    def add(self, rel: str, data: bytes | Path) -> None:
+        """Put a file in the staging folder: hard-linked from the current output when its bytes are the same."""
+        target = self.folder / _safe(rel)
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        self._hashes[rel] = _fingerprint(data)
+        if target.exists():
+            target.unlink()  # a file given twice: the last one wins, as in a dict
+        if _unchanged(self._before.get(rel), self._hashes[rel], self.out_dir / rel):
+            os.link(self.out_dir / rel, target)
+            return
+        if isinstance(data, Path):
+            shutil.copyfile(data, target)
+        else:
+            target.write_bytes(data)
+        self.written += 1
+
+    def path(self, rel: str) -> Path:
+        """Where a file added to the staging folder is, to read it back."""
+        return self.folder / _safe(rel)
+
+    def commit(self) -> int:
+        """Swap the staging folder in as out_dir; returns the number of files (re)written."""
+        if self.out_dir.exists():
+            os.replace(self.out_dir, self._old)
+        os.replace(self.folder, self.out_dir)
+        shutil.rmtree(self._old, ignore_errors=True)
+        _write_manifest(self.root / MANIFEST, self.out_dir, self._hashes)
+        return self.written
+
+    def abort(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _fingerprint(data: bytes | Path) -> str:
