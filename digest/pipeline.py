@@ -72,8 +72,10 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     pages = root / cache.PAGES if use_cache else None
     files: render.Files = {}
     emit, count = sink or files.__setitem__, 0
+    # pages render in forked processes only for a sink (a build): serve runs threads, which fork does not mix with
     rendered = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
-                                  pages, render.templates_fingerprint(root, config, static))
+                                  pages, render.templates_fingerprint(root, config, static),
+                                  jobs=(jobs or os.cpu_count() or 1) if sink is not None else 1)
     for rel, data in itertools.chain(rendered, feeds.render_feeds(site, config).items()):
         emit(rel, data)
         count += 1

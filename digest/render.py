@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -17,7 +19,7 @@ from .assemble import comment_anchor, tag_url, url_for
 from .config import SiteConfig
 from .feeds import absolute
 from .errors import SiteError, problem
-from .model import PartialDate, Site
+from .model import Page, PartialDate, Site
 
 THEME = Path(__file__).parent / "theme"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -64,23 +66,33 @@ def templates_fingerprint(root: Path, config: SiteConfig, static: dict[str, Path
 
 def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, static: dict[str, Path],
                 progress: Callable[[int, int], None] = lambda done, total: None,
-                cache_folder: Path | None = None, salt: str = "") -> Iterator[tuple[str, bytes | Path]]:
+                cache_folder: Path | None = None, salt: str = "", jobs: int = 1) -> Iterator[tuple[str, bytes | Path]]:
     """Every page, and the static files and bundle resources, one by one as (output path, bytes or a file
     to copy). With a cache folder, a page whose template inputs (salt) and data are unchanged since a
-    build that rendered it is taken from the cache."""
+    build that rendered it is taken from the cache. With jobs > 1, pages render in that many forked
+    processes (which inherit the site, so nothing big is sent to them), in order, as they come back."""
     yield from static.items()
     used = set()
-    for i, page in enumerate(site.pages):
-        key = cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))
-        used.add(key)
-        data = cache.load_bytes(cache_folder, key) if cache_folder else None
-        if data is None:
-            context = {**page.data, **(page.derived() if page.derived else {}), "page": page}
-            data = render_page(env, page.template, context, root)
-            if cache_folder:
-                cache.store_bytes(cache_folder, key, data)
-        yield page.out_path, data
-        progress(i + 1, len(site.pages))
+    pages = site.pages
+    if jobs > 1 and len(pages) >= 200 and "fork" in multiprocessing.get_all_start_methods():
+        size = max(20, len(pages) // (jobs * 8))
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                 initargs=(pages, env, root, cache_folder, salt)) as pool:
+            parts = pool.map(_render_range, range(0, len(pages), size), [size] * (-(-len(pages) // size)))
+            done = 0
+            for part in parts:
+                for key, out_path, data in part:
+                    used.add(key)
+                    done += 1
+                    yield out_path, data
+                    progress(done, len(pages))
+    else:
+        for i, page in enumerate(pages):
+            key, out_path, data = _render_cached(page, env, root, cache_folder, salt)
+            used.add(key)
+            yield out_path, data
+            progress(i + 1, len(pages))
     if cache_folder:
         cache.prune(cache_folder, used)
     for entry in site.entries:
@@ -88,6 +100,31 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
         for resource in entry.resources:
             yield entry.out_dir + (root / resource).relative_to(bundle).as_posix(), root / resource
     yield ".nojekyll", b""
+
+
+def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path | None, salt: str
+                   ) -> tuple[str, str, bytes]:
+    """(cache key, output path, bytes) of one page: from the page cache, or rendered (and cached)."""
+    key = cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))
+    data = cache.load_bytes(cache_folder, key) if cache_folder else None
+    if data is None:
+        context = {**page.data, **(page.derived() if page.derived else {}), "page": page}
+        data = render_page(env, page.template, context, root)
+        if cache_folder:
+            cache.store_bytes(cache_folder, key, data)
+    return key, page.out_path, data
+
+
+_worker: dict = {}  # in a render worker process only: what it inherited from the build that forked it
+
+
+def _start_worker(*state) -> None:
+    _worker["state"] = state
+
+
+def _render_range(start: int, size: int) -> list[tuple[str, str, bytes]]:
+    pages, env, root, cache_folder, salt = _worker["state"]
+    return [_render_cached(page, env, root, cache_folder, salt) for page in pages[start:start + size]]
 
 
 def render_page(env: Environment, template: str, context: dict, root: Path) -> bytes:
