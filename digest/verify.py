@@ -32,6 +32,9 @@ _INLINE_SKIP = re.compile(r"\{>>.*?<<\}|\{==|==\}|!\[[^\]]*\]\([^)]*\)|\]\([^)]*
                           r"|\{[#.][^}\n]*\}|^\s*(?:\d+[.)]|[-*+])\s|\\", re.S | re.M)
 
 
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
 def prose(body: str) -> str:
     """body with everything but the digest prose blanked (same length, newlines kept)."""
     lines, fence, depth = body.split("\n"), "", 0
@@ -46,7 +49,7 @@ def prose(body: str) -> str:
             continue
         lines[i] = " " * len(line)
     text = "\n".join(lines)
-    return _INLINE_SKIP.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    return _INLINE_SKIP.sub(lambda m: _NOT_NEWLINE.sub(" ", m.group(0)), text)
 
 
 def blocks(text: str) -> list[tuple[int, str]]:
@@ -55,12 +58,13 @@ def blocks(text: str) -> list[tuple[int, str]]:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“‘(]?[A-Z0-9$])")
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|St|Jr|Lt|Col|No|vs|[A-Z][a-z]{2}))\.$")
 
 
 def sentences(text: str) -> list[tuple[int, str]]:
     out, start = [], 0
     for m in _SENTENCE.finditer(text):
-        if not re.search(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|St|Jr|Lt|Col|No|vs|[A-Z][a-z]{2}))\.$", text[max(0, m.start() - 16):m.start()]):  # the tail: searching the whole prefix is quadratic
+        if not _ABBREVIATION.search(text[max(0, m.start() - 16):m.start()]):  # the tail: searching the whole prefix is quadratic
             out.append((start, text[start:m.start()]))
             start = m.end()
     return out + [(start, text[start:])]
@@ -224,17 +228,21 @@ def _sentence_start(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?:…" and not re.search(r"(?:\b[A-Z]|\b[A-Z][a-z]{1,3})\.$", before)
 
 
+_GAP = re.compile(r"[ \t\n]+")
+_SPACES = re.compile(r"[ \t]+")
+
+
 def names(text: str, words: set[str], common: set[str]) -> list[tuple[int, str]]:
     """Capitalised names in text that the source (words) never mentions: (offset, name as written)."""
     tokens = list(_TOKEN.finditer(text))
     runs, run = [], []
     for i, t in enumerate(tokens):
         capital = t.group(0)[0].isupper()
-        joined = run and re.fullmatch(r"[ \t\n]+", text[run[-1].end():t.start()])
+        joined = run and _GAP.fullmatch(text, run[-1].end(), t.start())
         if capital and joined:
             run.append(t)
         elif (not capital and joined and t.group(0) in _CONNECT and i + 1 < len(tokens)
-              and tokens[i + 1].group(0)[0].isupper() and re.fullmatch(r"[ \t]+", text[t.end():tokens[i + 1].start()])):
+              and tokens[i + 1].group(0)[0].isupper() and _SPACES.fullmatch(text, t.end(), tokens[i + 1].start())):
             run.append(t)
         else:
             runs.append(run)
@@ -282,8 +290,11 @@ _STOP = set("the a an of to in on at by for and or but is are was were be been h
             "from which who said would could may might will not no their they there than then so if about into".split())
 
 
+_WORD = re.compile(r"[a-z0-9]+")
+
+
 def _terms(text: str) -> Counter:
-    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOP]
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
     return Counter(words + [f"{a} {b}" for a, b in zip(words, words[1:])])
 
 
@@ -291,9 +302,10 @@ def ranker(passages: list[str]):
     """A scorer of queries against passages: TF-IDF cosine (words and bigrams, idf over the passages)."""
     bags = [_terms(p) for p in passages]
     df = Counter(t for bag in bags for t in bag)
+    idf = {t: math.log((1 + len(bags)) / (1 + n)) + 1 for t, n in df.items()}
 
     def vector(bag: Counter) -> dict[str, float]:
-        return {t: c * (math.log((1 + len(bags)) / (1 + df[t])) + 1 if df[t] else 1.0) for t, c in bag.items()}
+        return {t: c * idf.get(t, 1.0) for t, c in bag.items()}
 
     vectors = [vector(bag) for bag in bags]
     norms = [math.sqrt(sum(x * x for x in v.values())) or 1.0 for v in vectors]
@@ -335,6 +347,9 @@ def _show(text: str, limit: int = 90) -> str:
     return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
 
 
+_LOWER_WORD = re.compile(r"\b[a-z][\w'’-]*")
+
+
 def check_entry(entry: Entry) -> list[Finding]:
     """Every figure, quotation and name of the digest prose that entry.source does not support."""
     if entry.source is None:
@@ -344,9 +359,8 @@ def check_entry(entry: Entry) -> list[Finding]:
     src_figures = figures(src_text)
     src_words = word_set(src_text)
     src_flat = flat(src_text)
-    common = {w.lower() for w in re.findall(r"\b[a-z][\w'’-]*", body + "\n" + src_text)}
-    passages = [(line, text) for line, block in _source_blocks(source) for _, text in sentences(block)]
-    score = None  # built on the first finding: most digests have none
+    common = {w.lower() for w in set(_LOWER_WORD.findall(body + "\n" + src_text))}
+    passages, score = [], None  # made on the first finding: most digests have none
     scores_for = {}
     found: list[tuple[str, str, int, str]] = []  # kind, claim, offset, sentence
     for offset, block in blocks(body):
@@ -372,7 +386,9 @@ def check_entry(entry: Entry) -> list[Finding]:
             continue
         seen.add((kind, claim, line))
         if sentence not in scores_for:
-            score = score or ranker([t for _, t in passages])
+            if score is None:
+                passages = [(line, text) for line, block in _source_blocks(source) for _, text in sentences(block)]
+                score = ranker([t for _, t in passages])
             scores_for[sentence] = score(sentence) if passages else []
         scores = scores_for[sentence]
         best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else None
