@@ -23,6 +23,7 @@ PACKAGE = Path(__file__).resolve().parent
 FOLDER = Path(".cache") / "digest" / "entries"
 PAGES = Path(".cache") / "digest" / "pages"
 LAST_BUILD = Path(".cache") / "digest" / "build.json"
+HASHES = Path(".cache") / "digest" / "files.json"
 INPUTS = ("site.yaml", "content", "templates", "static")
 
 
@@ -34,21 +35,43 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def entry_key(root: Path, source: Path, salt: str) -> str:
-    """A key for one entry: salt (config and code) plus the bytes of its files and the names of its resources."""
+def entry_key(root: Path, source: Path, salt: str, known: dict[str, list] | None = None,
+              seen: dict[str, list] | None = None) -> str:
+    """A key for one entry: salt (config and code) plus the bytes of its files and the names of its resources.
+
+    known, {path: [size, mtime_ns, sha256]} from the last build (file_hashes), spares reading a file
+    whose size and time have not changed; seen gets the same for this build's files."""
     digest = hashlib.sha256(salt.encode())
-    files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
-    for path in files:
-        rel = path.relative_to(root).as_posix()
-        if any(part.startswith(".") for part in Path(rel).parts):
-            continue  # .backup/ and the like are not part of the entry
+    if source.is_dir():
+        files = [(f"{source.relative_to(root).as_posix()}/{rel}", stat) for rel, stat in walk(source)
+                 if not any(part.startswith(".") for part in rel.split("/"))]  # .backup/ is not part of the entry
+    else:
+        files = [(source.relative_to(root).as_posix(), source.stat())]
+    for rel, stat in files:
         digest.update(rel.encode() + b"\0")
-        if path.suffix in (".md", ".yaml", ".yml") or path == source:
-            digest.update(path.read_bytes())
+        if rel.endswith((".md", ".yaml", ".yml")) or not source.is_dir():
+            memo = known.get(rel) if known is not None else None
+            if memo is None or memo[:2] != [stat.st_size, stat.st_mtime_ns]:
+                memo = [stat.st_size, stat.st_mtime_ns, hashlib.sha256((root / rel).read_bytes()).hexdigest()]
+            if seen is not None:
+                seen[rel] = memo
+            digest.update(memo[2].encode())
         else:
-            stat = path.stat()
             digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+def file_hashes(root: Path) -> dict[str, list]:
+    """What entry_key learnt of the content files in the last build."""
+    try:
+        data = json.loads((root / HASHES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def store_file_hashes(root: Path, seen: dict[str, list]) -> None:
+    store_bytes((root / HASHES).parent, HASHES.name, json.dumps(seen).encode())
 
 
 def fingerprint(value: Any) -> str:

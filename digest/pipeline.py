@@ -134,7 +134,10 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
 
     sources = load.entry_sources(root)
     salt = f"{cache.code_fingerprint()}\0{config!r}"
-    keys = [cache.entry_key(root, path, salt) for path in sources]
+    known, seen = (cache.file_hashes(root), {}) if use_cache else (None, None)
+    keys = [cache.entry_key(root, path, salt, known, seen) for path in sources]
+    if use_cache:
+        cache.store_file_hashes(root, seen)
     results: dict[Path, tuple] = {}
     if use_cache:
         for path, key in zip(sources, keys):
