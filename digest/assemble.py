@@ -16,9 +16,12 @@ from .config import SiteConfig
 from .model import Comment, CommentNode, Entry, Page, Pager, Site, StoryView, Tag
 
 
+_ABSOLUTE = re.compile(r"^[a-z][a-z0-9+.-]*:|^//|^#", re.I)
+
+
 def url_for(config: SiteConfig, path: str) -> str:
     """A site path ('tags/x/') as a URL under base_url's path ('/repo/tags/x/'); other URLs unchanged."""
-    if re.match(r"^[a-z][a-z0-9+.-]*:|^//|^#", path, re.I):
+    if _ABSOLUTE.match(path):
         return path
     return config.base_path + path.lstrip("/")
 

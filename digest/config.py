@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,13 +65,13 @@ class SiteConfig:
     domain: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
-    @property
+    @cached_property  # asked for by every URL of every page
     def base_path(self) -> str:
         """The path part of base_url, always starting and ending with '/' ('/repo/' for a project site)."""
         path = urlsplit(self.base_url).path.strip("/")
         return f"/{path}/" if path else "/"
 
-    @property
+    @cached_property
     def origin(self) -> str:
         """scheme://host of base_url, '' when base_url is only a path."""
         parts = urlsplit(self.base_url)
