@@ -88,6 +88,21 @@ class _Pickler(pickle.Pickler):
         return None
 
 
+PAGE_HASHES = "hashes.json"  # in the page cache: {key: sha256 of the page's bytes}
+
+
+def page_hashes(folder: Path) -> dict[str, str]:
+    try:
+        data = json.loads((folder / PAGE_HASHES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def store_page_hashes(folder: Path, hashes: dict[str, str]) -> None:
+    store_bytes(folder, PAGE_HASHES, json.dumps(hashes).encode())
+
+
 def load_bytes(folder: Path, key: str) -> bytes | None:
     try:
         return (folder / key).read_bytes()

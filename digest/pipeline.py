@@ -20,6 +20,7 @@ from .model import Entry, light
 # The stages are imported where they run, so a build that finds nothing changed loads only cache and write.
 
 Progress = Callable[[str, int, int], None]
+Sink = Callable[[str, "bytes | Path", "str | None"], None]
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,16 @@ class BuildResult:
     changed: int = 0  # files written because their bytes changed (the others were kept)
     next_change: datetime | None = None  # when the next future-dated entry comes due
     up_to_date: bool = False  # nothing had changed since the last build: nothing was done
-    indexed: tuple[str, ...] = ()  # the pages search indexes (the entry pages), oldest first
+    indexed: tuple[tuple[str, str], ...] = ()  # the pages search indexes (the entry pages), oldest first, with their sha256
 
 
 def render_files(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
                  strict: bool = False, progress: Progress = lambda stage, done, total: None,
                  jobs: int | None = None, use_cache: bool = True, memory: dict | None = None,
-                 sink: Callable[[str, bytes | Path], None] | None = None) -> tuple[render.Files, BuildResult]:
+                 sink: Sink | None = None) -> tuple[render.Files, BuildResult]:
     """Every stage but writing: {output path: bytes | Path}, and the result. Raises SiteError on errors.
-    With a sink, each file goes to sink(path, data) as it is made, and the dict stays empty.
+    With a sink, each file goes to sink(path, data, sha) as it is made (sha: the sha256 of a page's bytes,
+    or None), cached pages as their cached file, and the dict stays empty.
 
     Entries are processed (load, markup, annotate, verify) one by one, from the cache when their files,
     the config and the code are unchanged, else in a pool of `jobs` processes; the result is the same.
@@ -52,7 +54,7 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
 
 def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None, drafts: bool, strict: bool,
                   progress: Progress, jobs: int | None, use_cache: bool, memory: dict | None,
-                  sink: Callable[[str, bytes | Path], None] | None) -> tuple[render.Files, BuildResult]:
+                  sink: Sink | None) -> tuple[render.Files, BuildResult]:
     from . import assemble, config as config_stage, feeds, render
 
     started = time.perf_counter()
@@ -71,15 +73,20 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     env = render.make_env(root, config, static)
     pages = root / cache.PAGES if use_cache else None
     files: render.Files = {}
-    emit, count = sink or files.__setitem__, 0
+    count, hashes = 0, {}
     # pages render in forked processes only for a sink (a build): serve runs threads, which fork does not mix with
     rendered = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
                                   pages, render.templates_fingerprint(root, config, static),
-                                  jobs=(jobs or os.cpu_count() or 1) if sink is not None else 1)
-    for rel, data in itertools.chain(rendered, feeds.render_feeds(site, config).items()):
-        emit(rel, data)
+                                  jobs=(jobs or os.cpu_count() or 1) if sink is not None else 1, lazy=sink is not None)
+    feed_files = ((rel, data, None) for rel, data in feeds.render_feeds(site, config).items())
+    for rel, data, sha in itertools.chain(rendered, feed_files):
+        if sink is not None:
+            sink(rel, data, sha)
+        else:
+            files[rel] = data
+        hashes[rel] = sha
         count += 1
-    indexed = tuple(f"{e.out_dir}index.html" for e in reversed(site.entries))
+    indexed = tuple((f"{e.out_dir}index.html", hashes[f"{e.out_dir}index.html"]) for e in reversed(site.entries))
     return files, BuildResult(len(site.pages), count, tuple(warnings), time.perf_counter() - started,
                               next_change=min(future, default=None), indexed=indexed)
 
@@ -101,13 +108,13 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
     from . import search
 
     if out is None:
-        result = render_files(root, now, sink=lambda rel, data: None, **options)[1]
+        result = render_files(root, now, sink=lambda rel, data, sha: None, **options)[1]
         return BuildResult(result.pages, 0, result.warnings, time.perf_counter() - started)
     stage = write.Staging(out, root)  # pages go to disk as they are rendered; out/ is swapped only at the end
     try:
         _, result = render_files(root, now, sink=stage.add, **options)
         pages = list(result.indexed)
-        index = search.index_files({rel: stage.path(rel) for rel in pages}, pages,
+        index = search.index_files({rel: stage.path(rel) for rel, _ in pages}, pages,
                                    root / search.FOLDER if options.get("use_cache", True) else None)
         for rel, data in index.items():
             stage.add(rel, data)

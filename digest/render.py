@@ -66,53 +66,62 @@ def templates_fingerprint(root: Path, config: SiteConfig, static: dict[str, Path
 
 def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, static: dict[str, Path],
                 progress: Callable[[int, int], None] = lambda done, total: None,
-                cache_folder: Path | None = None, salt: str = "", jobs: int = 1) -> Iterator[tuple[str, bytes | Path]]:
+                cache_folder: Path | None = None, salt: str = "", jobs: int = 1, lazy: bool = False
+                ) -> Iterator[tuple[str, bytes | Path, str | None]]:
     """Every page, and the static files and bundle resources, one by one as (output path, bytes or a file
-    to copy). With a cache folder, a page whose template inputs (salt) and data are unchanged since a
-    build that rendered it is taken from the cache. With jobs > 1, pages render in that many forked
-    processes (which inherit the site, so nothing big is sent to them), in order, as they come back."""
-    yield from static.items()
-    used = set()
+    to copy, the sha256 of a page's bytes or None). With a cache folder, a page whose template inputs
+    and data (its key, cache.fingerprint) were rendered before comes from the cache: as its cached file
+    when lazy (nothing read: the cache knows its hash), else as bytes. With jobs > 1, pages render in
+    that many forked processes (which inherit the site, so nothing big is sent to them), in order."""
+    for rel, path in static.items():
+        yield rel, path, None
+    used: dict[str, str] = {}  # key -> sha256 of the page's bytes
+    known = cache.page_hashes(cache_folder) if cache_folder else {}
     pages = site.pages
     if jobs > 1 and len(pages) >= 200 and "fork" in multiprocessing.get_all_start_methods():
         size = max(20, len(pages) // (jobs * 8))
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                 initargs=(pages, env, root, cache_folder, salt)) as pool:
+                                 initargs=(pages, env, root, cache_folder, salt, lazy and known)) as pool:
             parts = pool.map(_render_range, range(0, len(pages), size), [size] * (-(-len(pages) // size)))
             done = 0
             for part in parts:
-                for key, out_path, data in part:
-                    used.add(key)
+                for key, out_path, data, sha in part:
+                    used[key] = sha
                     done += 1
-                    yield out_path, data
+                    yield out_path, data, sha
                     progress(done, len(pages))
     else:
         for i, page in enumerate(pages):
-            key, out_path, data = _render_cached(page, env, root, cache_folder, salt)
-            used.add(key)
-            yield out_path, data
+            key, out_path, data, sha = _render_cached(page, env, root, cache_folder, salt, lazy and known)
+            used[key] = sha
+            yield out_path, data, sha
             progress(i + 1, len(pages))
     if cache_folder:
-        cache.prune(cache_folder, used)
+        cache.prune(cache_folder, set(used))
+        cache.store_page_hashes(cache_folder, used)  # after the prune, which drops it with every unused file
     for entry in site.entries:
         bundle = root / entry.src_path.parent
         for resource in entry.resources:
-            yield entry.out_dir + (root / resource).relative_to(bundle).as_posix(), root / resource
-    yield ".nojekyll", b""
+            yield entry.out_dir + (root / resource).relative_to(bundle).as_posix(), root / resource, None
+    yield ".nojekyll", b"", None
 
 
-def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path | None, salt: str
-                   ) -> tuple[str, str, bytes]:
-    """(cache key, output path, bytes) of one page: from the page cache, or rendered (and cached)."""
+def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path | None, salt: str,
+                   known: dict[str, str] | None = None) -> tuple[str, str, bytes | Path, str]:
+    """(key, output path, bytes or the cached file, sha256 of the bytes) of one page: from the page
+    cache, or rendered (and cached). With known ({key: sha256} of cached pages), a cached page is
+    given as its file, unread."""
     key = cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))
+    if cache_folder and known and key in known and (cache_folder / key).is_file():
+        return key, page.out_path, cache_folder / key, known[key]
     data = cache.load_bytes(cache_folder, key) if cache_folder else None
     if data is None:
         context = {**page.data, **(page.derived() if page.derived else {}), "page": page}
         data = render_page(env, page.template, context, root)
         if cache_folder:
             cache.store_bytes(cache_folder, key, data)
-    return key, page.out_path, data
+    return key, page.out_path, data, hashlib.sha256(data).hexdigest()
 
 
 _worker: dict = {}  # in a render worker process only: what it inherited from the build that forked it
@@ -122,9 +131,9 @@ def _start_worker(*state) -> None:
     _worker["state"] = state
 
 
-def _render_range(start: int, size: int) -> list[tuple[str, str, bytes]]:
-    pages, env, root, cache_folder, salt = _worker["state"]
-    return [_render_cached(page, env, root, cache_folder, salt) for page in pages[start:start + size]]
+def _render_range(start: int, size: int) -> list[tuple[str, str, bytes | Path, str]]:
+    pages, env, root, cache_folder, salt, known = _worker["state"]
+    return [_render_cached(page, env, root, cache_folder, salt, known) for page in pages[start:start + size]]
 
 
 def render_page(env: Environment, template: str, context: dict, root: Path) -> bytes:

@@ -31,19 +31,21 @@ def bundles(count: int) -> list[str]:
     return [f"pagefind/{n}/" if n > 1 else "pagefind/" for n in range(1, -(-count // SHARD) + 1)]
 
 
-def index_files(files: dict[str, bytes | Path], pages: list[str], cache_folder: Path | None = None) -> dict[str, bytes]:
+def index_files(files: dict[str, bytes | Path], pages: list[tuple[str, str | None]],
+                cache_folder: Path | None = None) -> dict[str, bytes]:
     """The search indexes of a rendered site, as {output path: bytes}. pages: the entry pages' paths,
-    oldest first. With a cache folder, a shard whose pages are unchanged is not indexed again."""
+    oldest first, each with the sha256 of its bytes (render.render_site), or None. With a cache
+    folder, a shard whose pages are unchanged is not indexed again (nor read)."""
     out: dict[str, bytes] = {}
     keys = set()
     salt = f"{cache.code_fingerprint()}\0{_version()}"
     for bundle, start in zip(bundles(len(pages)), range(0, len(pages), SHARD)):
-        shard = {rel: _content(files[rel]) for rel in pages[start:start + SHARD]}
-        key = _key(salt, shard)
+        shard = pages[start:start + SHARD]
+        key = _key(salt, [(rel, sha or hashlib.sha256(_content(files[rel])).hexdigest()) for rel, sha in shard])
         keys.add(key)
         index = cache.load(cache_folder, key) if cache_folder else None
         if index is None:
-            index = _index(shard)
+            index = _index({rel: _content(files[rel]) for rel, _ in shard})
             if cache_folder:
                 cache.store(cache_folder, key, index)
         out.update((bundle + rel, data) for rel, data in index.items())
@@ -56,10 +58,11 @@ def _content(data: bytes | Path) -> bytes:
     return data.read_bytes() if isinstance(data, Path) else data
 
 
-def _key(salt: str, shard: dict[str, bytes]) -> str:
+def _key(salt: str, shard: list[tuple[str, str]]) -> str:
+    """The shard's pages by path and sha256."""
     digest = hashlib.sha256(salt.encode())
-    for rel, content in shard.items():
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(content).digest())
+    for rel, sha in shard:
+        digest.update(f"{rel}\0{sha}\0".encode())
     return digest.hexdigest()
 
 

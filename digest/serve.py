@@ -53,7 +53,7 @@ class Built:
     files: Files
     base_path: str
     warnings: tuple[Problem, ...] = ()
-    indexed: tuple[str, ...] = ()  # the pages search indexes, oldest first
+    indexed: tuple[tuple[str, str], ...] = ()  # the pages search indexes, oldest first, with their sha256
     search_cache: Path | None = None  # where unchanged shards of the search index are kept
 
 
@@ -83,7 +83,7 @@ class Snapshot:
     epoch: str                        # changes whenever the files do; "" before the first good build
     problems: tuple[Problem, ...]     # of the latest build, when it failed
     version: int                      # bumps on every state change (a good or a failed build)
-    indexed: tuple[str, ...] = ()     # the pages search indexes, oldest first
+    indexed: tuple[tuple[str, str], ...] = ()  # the pages search indexes, oldest first, with their sha256
     search_cache: Path | None = None
 
     def state(self) -> bytes:

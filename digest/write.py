@@ -53,13 +53,14 @@ class Staging:
         self._made: set[Path] = {self.folder}
         self.written = 0
 
-    def add(self, rel: str, data: bytes | Path) -> None:
-        """Put a file in the staging folder: hard-linked from the current output when its bytes are the same."""
+    def add(self, rel: str, data: bytes | Path, sha: str | None = None) -> None:
+        """Put a file in the staging folder: hard-linked from the current output when its bytes are the
+        same. sha, when given, is the sha256 of the bytes, so they need not be read."""
         target = self.folder / _safe(rel)
         if target.parent not in self._made:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(target.parent)
-        self._hashes[rel] = _fingerprint(data)
+        self._hashes[rel] = sha or _fingerprint(data)
         if target.exists():
             target.unlink()  # a file given twice: the last one wins, as in a dict
         if _unchanged(self._before.get(rel), self._hashes[rel], self.out_dir / rel):
