@@ -11,6 +11,7 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 
 from functools import partial
+from typing import Callable
 
 from . import timeline
 from .config import SiteConfig
@@ -28,13 +29,24 @@ def absolute(config: SiteConfig, url: str) -> str:
     return config.origin + url if url.startswith("/") else url
 
 
-def render_feeds(site: Site, config: SiteConfig) -> dict[str, bytes]:
+def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] = lambda entry: entry
+                 ) -> dict[str, bytes]:
+    """The feeds and data files. site.entries may be light (model.light): full(entry) gives a feed item
+    its whole entry (only the newest FEED_SIZE of each feed are asked for)."""
     files = {"annotations.jsonld": annotations_jsonld(site, config),
              "sitemap.xml": sitemap(site, config), "robots.txt": robots(config)}
     channels = [("", config.title, config.description, site.entries)]
     channels += [(f"tags/{t.slug}/", f"{config.title}: {t.name}", f"Entries tagged {t.name}", t.entries) for t in site.tags]
     channels += [(f"stories/{s.key}/", f"{config.title}: {s.title}", s.description, s.entries) for s in site.stories]
+    loaded: dict[str, Entry] = {}
+
+    def whole(entry: Entry) -> Entry:
+        if entry.slug not in loaded:
+            loaded[entry.slug] = full(entry)
+        return loaded[entry.slug]
+
     for folder, title, description, entries in channels:
+        entries = tuple(whole(e) for e in entries[:FEED_SIZE])
         files[f"{folder}feed.xml"] = atom(config, folder, title, description, entries)
         files[f"{folder}feed.json"] = json_feed(config, folder, title, description, entries)
     to_absolute = partial(absolute, config)

@@ -141,7 +141,7 @@ def _load_bundle(root: Path, folder: Path, config: SiteConfig, problems: list[Pr
     resources = tuple(sorted(p.relative_to(root) for p in folder.rglob("*")
                              if p.is_file() and p.name not in BUNDLE_FILES
                              and not any(part.startswith(".") for part in p.relative_to(folder).parts)))
-    return replace(entry, source=source, comments=comments,
+    return replace(entry, source=source, comments=comments, comment_count=len(comments),
                    comments_path=comments_path.relative_to(root) if comments_path.is_file() else None,
                    resources=resources)
 

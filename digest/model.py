@@ -143,7 +143,8 @@ class Entry:
     updated: datetime | None = None
     timeline: tuple[TimelineEvent, ...] = ()
     source: Source | None = None
-    comments: tuple[Comment, ...] = ()
+    comments: tuple[Comment, ...] = ()  # empty in a light entry (lists): use comment_count there
+    comment_count: int = 0
     comments_path: Path | None = None
     annotations: tuple[Annotation, ...] = ()
     resources: tuple[Path, ...] = ()  # other files of the bundle, copied beside the page
@@ -219,8 +220,8 @@ class Site:
 
 
 def light(entry: Entry) -> Entry:
-    """The entry as lists, feeds and indexes use it: without the article's and the comments' text and
-    HTML (the bulk of it). Its page gets the full entry (pipeline.full_entry), which a build never holds
-    for every entry at once."""
+    """The entry as lists and indexes use it: without its prose, the article's text and the comments
+    (the bulk of it; comment_count stays). Its page and its feed items get the full entry
+    (pipeline.full_entry), which a build never holds for every entry at once."""
     source = entry.source and replace(entry.source, body="", html="")
-    return replace(entry, body="", source=source, comments=tuple(replace(c, text="", html="") for c in entry.comments))
+    return replace(entry, body="", html="", source=source, comments=())

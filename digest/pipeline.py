@@ -85,7 +85,8 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
                                 "Set base_url to the site's full URL, e.g. https://user.github.io/repo/, or pass --base-url"))
     if strict and warnings:
         raise SiteError(promote(warnings))
-    site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts, partial(full_entry, folder))
+    full = partial(full_entry, folder)
+    site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts, full)
     future = [e.date for e in entries if e.date > now and (drafts or not e.draft)]
     static = render.static_files(root)
     env = render.make_env(root, config, static)
@@ -96,7 +97,7 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     rendered = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
                                   pages, render.templates_fingerprint(root, config, static),
                                   jobs=(jobs or os.cpu_count() or 1) if sink is not None else 1, lazy=sink is not None)
-    feed_files = ((rel, data, None) for rel, data in feeds.render_feeds(site, config).items())
+    feed_files = ((rel, data, None) for rel, data in feeds.render_feeds(site, config, full).items())
     for rel, data, sha in itertools.chain(rendered, feed_files):
         if sink is not None:
             sink(rel, data, sha)
