@@ -171,7 +171,7 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
             hit = hit if hit is not None else cache.load(folder, key)
             if hit is not None and (hit[0] is None or (folder / f"{key}.full.pickle").is_file()):
                 results[path] = hit
-    missing = [path for path in sources if path not in results]
+    missing = {path for path in sources if path not in results}
     progress("process", len(results), len(sources))
     todo = [(path, key) for path, key in zip(sources, keys) if path in missing]
     for (path, _), result in zip(todo, _process_many(root, config, folder, todo, jobs)):

@@ -82,7 +82,7 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
         size = max(20, len(pages) // (jobs * 8))
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                 initargs=(pages, env, root, cache_folder, salt, lazy and known)) as pool:
+                                 initargs=(pages, env, root, cache_folder, salt, lazy, known)) as pool:
             parts = pool.map(_render_range, range(0, len(pages), size), [size] * (-(-len(pages) // size)))
             done = 0
             for part in parts:
@@ -93,7 +93,7 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
                     progress(done, len(pages))
     else:
         for i, page in enumerate(pages):
-            key, out_path, data, sha = _render_cached(page, env, root, cache_folder, salt, lazy and known)
+            key, out_path, data, sha = _render_cached(page, env, root, cache_folder, salt, lazy, known)
             used[key] = sha
             yield out_path, data, sha
             progress(i + 1, len(pages))
@@ -108,12 +108,12 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
 
 
 def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path | None, salt: str,
-                   known: dict[str, str] | None = None) -> tuple[str, str, bytes | Path, str]:
+                   lazy: bool = False, known: dict[str, str] | None = None) -> tuple[str, str, bytes | Path, str]:
     """(key, output path, bytes or the cached file, sha256 of the bytes) of one page: from the page
-    cache, or rendered (and cached). With known ({key: sha256} of cached pages), a cached page is
-    given as its file, unread."""
+    cache, or rendered (and cached). When lazy, the page is given as its cached file: unread when
+    known ({key: sha256} of cached pages) has it."""
     key = cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))
-    if cache_folder and known and key in known and (cache_folder / key).is_file():
+    if cache_folder and lazy and known and key in known and (cache_folder / key).is_file():
         return key, page.out_path, cache_folder / key, known[key]
     data = cache.load_bytes(cache_folder, key) if cache_folder else None
     if data is None:
@@ -121,7 +121,8 @@ def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path 
         data = render_page(env, page.template, context, root)
         if cache_folder:
             cache.store_bytes(cache_folder, key, data)
-    return key, page.out_path, data, hashlib.sha256(data).hexdigest()
+    sha = hashlib.sha256(data).hexdigest()
+    return key, page.out_path, cache_folder / key if cache_folder and lazy else data, sha
 
 
 _worker: dict = {}  # in a render worker process only: what it inherited from the build that forked it
@@ -132,8 +133,8 @@ def _start_worker(*state) -> None:
 
 
 def _render_range(start: int, size: int) -> list[tuple[str, str, bytes | Path, str]]:
-    pages, env, root, cache_folder, salt, known = _worker["state"]
-    return [_render_cached(page, env, root, cache_folder, salt, known) for page in pages[start:start + size]]
+    pages, env, root, cache_folder, salt, lazy, known = _worker["state"]
+    return [_render_cached(page, env, root, cache_folder, salt, lazy, known) for page in pages[start:start + size]]
 
 
 def render_page(env: Environment, template: str, context: dict, root: Path) -> bytes:
