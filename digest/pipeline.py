@@ -171,16 +171,12 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
             hit = hit if hit is not None else cache.load(folder, key)
             if hit is not None and (hit[0] is None or (folder / f"{key}.full.pickle").is_file()):
                 results[path] = hit
-    missing = {path for path in sources if path not in results}
     progress("process", len(results), len(sources))
-    todo = [(path, key) for path, key in zip(sources, keys) if path in missing]
+    todo = [(path, key) for path, key in zip(sources, keys) if path not in results]
     for (path, _), result in zip(todo, _process_many(root, config, folder, todo, jobs)):
         results[path] = result
         progress("process", len(results), len(sources))
     if use_cache:
-        for path, key in zip(sources, keys):
-            if path in missing:
-                cache.store(folder, key, results[path])
         cache.prune(folder, set(keys))
         if memory is not None:
             memory.clear()
@@ -216,7 +212,8 @@ def _process_many(root: Path, config, folder: Path, todo: list[tuple[Path, str]]
 
 def process_chunk(root: Path, config, folder: Path, todo: list[tuple[Path, str]]) -> list[tuple]:
     """(light entry or None, problems) for each (path, key): the per-entry stages, with one set of
-    renderers. The full entry goes to folder as <key>.full, so only light entries travel back."""
+    renderers. The full entry goes to folder as <key>.full and the result as <key> (the cache), so
+    only light entries travel back."""
     from . import annotate, load, markup, verify
 
     renderers = markup.make_renderers(config)
@@ -234,5 +231,6 @@ def process_chunk(root: Path, config, folder: Path, todo: list[tuple[Path, str]]
             entry = replace(entry, key=key)
             cache.store(folder, f"{key}.full", entry)
             entry = light(entry)
+        cache.store(folder, key, (entry, problems))
         results.append((entry, problems))
     return results
