@@ -63,15 +63,20 @@ def entry_key(root: Path, source: Path, salt: str, known: dict[str, list] | None
 
 def file_hashes(root: Path) -> dict[str, list]:
     """What entry_key learnt of the content files in the last build."""
-    try:
-        data = json.loads((root / HASHES).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_json(root / HASHES)
 
 
 def store_file_hashes(root: Path, seen: dict[str, list]) -> None:
     store_bytes((root / HASHES).parent, HASHES.name, json.dumps(seen).encode())
+
+
+def read_json(path: Path) -> dict:
+    """A JSON object the cache wrote, or {} when it is missing or unreadable."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def fingerprint(value: Any) -> str:
@@ -92,11 +97,7 @@ PAGE_HASHES = "hashes.json"  # in the page cache: {key: sha256 of the page's byt
 
 
 def page_hashes(folder: Path) -> dict[str, str]:
-    try:
-        data = json.loads((folder / PAGE_HASHES).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_json(folder / PAGE_HASHES)
 
 
 def store_page_hashes(folder: Path, hashes: dict[str, str]) -> None:
@@ -171,11 +172,8 @@ def input_stamp(root: Path, out: Path, options: dict) -> str:
 
 def last_build(root: Path, stamp: str, now: datetime) -> dict | None:
     """What the last build recorded, if it had exactly these inputs and no future entry has come due."""
-    try:
-        record = json.loads((root / LAST_BUILD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict) or record.get("stamp") != stamp:
+    record = read_json(root / LAST_BUILD)
+    if record.get("stamp") != stamp:
         return None
     due = record.get("next_change")
     if due and now >= datetime.fromisoformat(due):

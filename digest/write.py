@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path, PurePosixPath
 
-from .cache import walk
+from .cache import read_json, walk
 from .errors import SiteError, problem
 
 MANIFEST = Path(".cache") / "digest" / "output.json"
@@ -108,11 +108,8 @@ def _unchanged(recorded: list | None, fingerprint: str, current: Path) -> bool:
 
 
 def _read_manifest(path: Path, out_dir: Path) -> dict[str, list]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data.get("files", {}) if isinstance(data, dict) and data.get("out") == str(out_dir) else {}
+    data = read_json(path)
+    return data.get("files", {}) if data.get("out") == str(out_dir) else {}
 
 
 def _write_manifest(path: Path, out_dir: Path, hashes: dict[str, str]) -> None:
