@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .cache import read_json, walk
 from .errors import SiteError, problem
@@ -50,26 +50,29 @@ class Staging:
         self.folder.mkdir(parents=True)
         self._before = _read_manifest(root / MANIFEST, self.out_dir)
         self._hashes: dict[str, str] = {}
-        self._made: set[Path] = {self.folder}
+        self._made: set[str] = {str(self.folder)}
         self.written = 0
 
     def add(self, rel: str, data: bytes | Path, sha: str | None = None) -> None:
         """Put a file in the staging folder: hard-linked from the current output when its bytes are the
         same. sha, when given, is the sha256 of the bytes, so they need not be read."""
-        target = self.folder / _safe(rel)
-        if target.parent not in self._made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(target.parent)
+        target = os.path.join(self.folder, _safe(rel))  # plain strings: this runs for every file of the site
+        parent = os.path.dirname(target)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        if rel in self._hashes:
+            os.unlink(target)  # a file given twice: the last one wins, as in a dict
         self._hashes[rel] = sha or _fingerprint(data)
-        if target.exists():
-            target.unlink()  # a file given twice: the last one wins, as in a dict
-        if _unchanged(self._before.get(rel), self._hashes[rel], self.out_dir / rel):
-            os.link(self.out_dir / rel, target)
+        current = os.path.join(self.out_dir, rel)
+        if _unchanged(self._before.get(rel), self._hashes[rel], current):
+            os.link(current, target)
             return
         if isinstance(data, Path):
             shutil.copyfile(data, target)
         else:
-            target.write_bytes(data)
+            with open(target, "wb") as stream:
+                stream.write(data)
         self.written += 1
 
     def path(self, rel: str) -> Path:
@@ -96,12 +99,12 @@ def _fingerprint(data: bytes | Path) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _unchanged(recorded: list | None, fingerprint: str, current: Path) -> bool:
+def _unchanged(recorded: list | None, fingerprint: str, current: Path | str) -> bool:
     """The output file holds exactly what we wrote last time, and that is what we would write now."""
     if not recorded or recorded[0] != fingerprint:
         return False
     try:
-        stat = current.stat()
+        stat = os.stat(current)
     except OSError:
         return False
     return [stat.st_size, stat.st_mtime_ns] == recorded[1:]
@@ -121,11 +124,11 @@ def _write_manifest(path: Path, out_dir: Path, hashes: dict[str, str]) -> None:
     path.write_text(json.dumps({"out": str(out_dir), "files": files}), encoding="utf-8")
 
 
-def _safe(rel: str) -> PurePosixPath:
-    path = PurePosixPath(rel)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
+def _safe(rel: str) -> str:
+    parts = rel.split("/")
+    if rel.startswith("/") or ".." in parts or not any(p not in ("", ".") for p in parts):
         raise SiteError([problem(rel, 1, 1, "refusing to write outside the output folder")])
-    return path
+    return rel
 
 
 def _refuse_dangerous(out_dir: Path, root: Path) -> None:
