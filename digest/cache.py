@@ -22,6 +22,7 @@ from .model import Entry
 PACKAGE = Path(__file__).resolve().parent
 FOLDER = Path(".cache") / "digest" / "entries"
 PAGES = Path(".cache") / "digest" / "pages"
+FEEDS = Path(".cache") / "digest" / "feeds"
 LAST_BUILD = Path(".cache") / "digest" / "build.json"
 HASHES = Path(".cache") / "digest" / "files.json"
 INPUTS = ("site.yaml", "content", "templates", "static")

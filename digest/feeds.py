@@ -4,16 +4,16 @@ and per story), sitemap.xml, robots.txt, the annotations as W3C Web Annotations,
 from __future__ import annotations
 
 import json
-from html import escape
 import re
 import uuid
 from datetime import datetime
+from functools import partial
+from html import escape
+from pathlib import Path
+from typing import Callable
 from xml.etree import ElementTree as ET
 
-from functools import partial
-from typing import Callable
-
-from . import timeline
+from . import cache, timeline
 from .config import SiteConfig
 from .model import Annotation, Entry, Site
 
@@ -29,12 +29,23 @@ def absolute(config: SiteConfig, url: str) -> str:
     return config.origin + url if url.startswith("/") else url
 
 
-def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] = lambda entry: entry
-                 ) -> dict[str, bytes]:
+def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] = lambda entry: entry,
+                 cache_folder: Path | None = None, salt: str = "") -> dict[str, bytes]:
     """The feeds and data files. site.entries may be light (model.light): full(entry) gives a feed item
-    its whole entry (only the newest FEED_SIZE of each feed are asked for)."""
-    files = {"annotations.jsonld": annotations_jsonld(site, config),
-             "sitemap.xml": sitemap(site, config), "robots.txt": robots(config)}
+    its whole entry (only the newest FEED_SIZE of each feed are asked for). With a cache folder, a feed
+    whose entries (by their keys) and salt (config and code) are unchanged is taken from the cache."""
+    made: dict[str, dict[str, bytes]] = {}
+
+    def cached(inputs: tuple, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+        key = cache.fingerprint((salt, config, inputs))
+        files = cache.load(cache_folder, key) if cache_folder else None
+        made[key] = files if files is not None else make()
+        if cache_folder and files is None:
+            cache.store(cache_folder, key, made[key])
+        return made[key]
+
+    files = cached(("annotations", site.entries), lambda: {"annotations.jsonld": annotations_jsonld(site, config)})
+    files = {**files, "sitemap.xml": sitemap(site, config), "robots.txt": robots(config)}
     channels = [("", config.title, config.description, site.entries)]
     channels += [(f"tags/{t.slug}/", f"{config.title}: {t.name}", f"Entries tagged {t.name}", t.entries) for t in site.tags]
     channels += [(f"stories/{s.key}/", f"{config.title}: {s.title}", s.description, s.entries) for s in site.stories]
@@ -45,15 +56,22 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
             loaded[entry.slug] = full(entry)
         return loaded[entry.slug]
 
+    def channel(folder: str, title: str, description: str, entries: tuple[Entry, ...]) -> dict[str, bytes]:
+        entries = tuple(whole(e) for e in entries)
+        return {f"{folder}feed.xml": atom(config, folder, title, description, entries),
+                f"{folder}feed.json": json_feed(config, folder, title, description, entries)}
+
     for folder, title, description, entries in channels:
-        entries = tuple(whole(e) for e in entries[:FEED_SIZE])
-        files[f"{folder}feed.xml"] = atom(config, folder, title, description, entries)
-        files[f"{folder}feed.json"] = json_feed(config, folder, title, description, entries)
+        newest = entries[:FEED_SIZE]
+        files.update(cached(("feed", folder, title, description, newest),
+                            partial(channel, folder, title, description, newest)))
     to_absolute = partial(absolute, config)
     files["timeline.json"] = _json(timeline.timelinejs(site.timeline, config.title, config.description, to_absolute))
     for story in site.stories:
         files[f"stories/{story.key}/timeline.json"] = _json(
             timeline.timelinejs(story.timeline, story.title, story.description, to_absolute))
+    if cache_folder:
+        cache.prune(cache_folder, set(made))
     return files
 
 

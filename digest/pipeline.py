@@ -97,7 +97,8 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     rendered = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
                                   pages, render.templates_fingerprint(root, config, static),
                                   jobs=(jobs or os.cpu_count() or 1) if sink is not None else 1, lazy=sink is not None)
-    feed_files = ((rel, data, None) for rel, data in feeds.render_feeds(site, config, full).items())
+    feed_files = ((rel, data, None) for rel, data in feeds.render_feeds(
+        site, config, full, root / cache.FEEDS if use_cache else None, cache.code_fingerprint()).items())
     for rel, data, sha in itertools.chain(rendered, feed_files):
         if sink is not None:
             sink(rel, data, sha)
