@@ -77,8 +77,11 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
 
     started = time.perf_counter()
     config = config_stage.load_config(root / "site.yaml", base_url)
+    # memory (serve's, kept between rebuilds): processed entries and rendered pages
+    entries_memory, pages_memory = (memory.setdefault("entries", {}), memory.setdefault("pages", {})) \
+        if memory is not None else (None, None)
     entries, warnings = process_entries(root, config, folder, jobs=jobs, use_cache=use_cache, progress=progress,
-                                        memory=memory)
+                                        memory=entries_memory)
     if not config.origin:
         warnings.append(warning(config.path, 1, 1, f"base_url {config.base_url!r} has no scheme and host, so feeds, "
                                 "the sitemap and canonical links use relative URLs",
@@ -96,7 +99,8 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     # pages render in forked processes only for a sink (a build): serve runs threads, which fork does not mix with
     rendered = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
                                   pages, render.templates_fingerprint(root, config, static),
-                                  jobs=(jobs or os.cpu_count() or 1) if sink is not None else 1, lazy=sink is not None)
+                                  jobs=(jobs or os.cpu_count() or 1) if sink is not None else 1, lazy=sink is not None,
+                                  memory=pages_memory)
     feed_files = ((rel, data, None) for rel, data in feeds.render_feeds(
         site, config, full, root / cache.FEEDS if use_cache else None, cache.code_fingerprint()).items())
     for rel, data, sha in itertools.chain(rendered, feed_files):

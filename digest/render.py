@@ -66,13 +66,15 @@ def templates_fingerprint(root: Path, config: SiteConfig, static: dict[str, Path
 
 def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, static: dict[str, Path],
                 progress: Callable[[int, int], None] = lambda done, total: None,
-                cache_folder: Path | None = None, salt: str = "", jobs: int = 1, lazy: bool = False
-                ) -> Iterator[tuple[str, bytes | Path, str | None]]:
+                cache_folder: Path | None = None, salt: str = "", jobs: int = 1, lazy: bool = False,
+                memory: dict | None = None) -> Iterator[tuple[str, bytes | Path, str | None]]:
     """Every page, and the static files and bundle resources, one by one as (output path, bytes or a file
     to copy, the sha256 of a page's bytes or None). With a cache folder, a page whose template inputs
     and data (its key, cache.fingerprint) were rendered before comes from the cache: as its cached file
     when lazy (nothing read: the cache knows its hash), else as bytes. With jobs > 1, pages render in
-    that many forked processes (which inherit the site, so nothing big is sent to them), in order."""
+    that many forked processes (which inherit the site, so nothing big is sent to them), in order.
+    memory, a dict a long-lived caller (serve) keeps, holds pages ({key: (bytes, sha256)}) in front of
+    the cache on disk; it keeps this build's pages only."""
     for rel, path in static.items():
         yield rel, path, None
     used: dict[str, str] = {}  # key -> sha256 of the page's bytes
@@ -93,10 +95,13 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
                     progress(done, len(pages))
     else:
         for i, page in enumerate(pages):
-            key, out_path, data, sha = _render_cached(page, env, root, cache_folder, salt, lazy, known)
+            key, out_path, data, sha = _render_cached(page, env, root, cache_folder, salt, lazy, known, memory)
             used[key] = sha
             yield out_path, data, sha
             progress(i + 1, len(pages))
+        if memory is not None:
+            for old in [key for key in memory if key not in used]:
+                del memory[old]
     if cache_folder:
         cache.prune(cache_folder, set(used))
         cache.store_page_hashes(cache_folder, used)  # after the prune, which drops it with every unused file
@@ -108,11 +113,14 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
 
 
 def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path | None, salt: str,
-                   lazy: bool = False, known: dict[str, str] | None = None) -> tuple[str, str, bytes | Path, str]:
+                   lazy: bool = False, known: dict[str, str] | None = None, kept: dict | None = None
+                   ) -> tuple[str, str, bytes | Path, str]:
     """(key, output path, bytes or the cached file, sha256 of the bytes) of one page: from the page
     cache, or rendered (and cached). When lazy, the page is given as its cached file: unread when
-    known ({key: sha256} of cached pages) has it."""
+    known ({key: sha256} of cached pages) has it. kept: pages held in memory, {key: (bytes, sha256)}."""
     key = cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))
+    if kept is not None and key in kept:
+        return (key, page.out_path, *kept[key])
     if cache_folder and lazy and known and key in known and (cache_folder / key).is_file():
         return key, page.out_path, cache_folder / key, known[key]
     data = cache.load_bytes(cache_folder, key) if cache_folder else None
@@ -122,6 +130,8 @@ def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path 
         if cache_folder:
             cache.store_bytes(cache_folder, key, data)
     sha = hashlib.sha256(data).hexdigest()
+    if kept is not None:
+        kept[key] = (data, sha)
     return key, page.out_path, cache_folder / key if cache_folder and lazy else data, sha
 
 

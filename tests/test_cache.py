@@ -125,16 +125,18 @@ def test_warnings_are_reported_again_when_nothing_changed(fixture_site):
     assert again.up_to_date and again.warnings == first.warnings and len(first.warnings) == 1
 
 
-def test_entries_kept_in_memory_between_builds_give_the_same_site(fixture_site):
+def test_entries_and_pages_kept_in_memory_between_builds_give_the_same_site(fixture_site):
     root = fixture_site("basic")
     memory: dict = {}
-    first, _ = pipeline.render_files(root, CLOCK, memory=memory)
-    assert len(memory) == 5
-    kept = dict(memory)
+    first, result = pipeline.render_files(root, CLOCK, memory=memory)
+    assert len(memory["entries"]) == 5 and len(memory["pages"]) == result.pages
+    kept, pages = dict(memory["entries"]), dict(memory["pages"])
     second = root / "content/second.md"
     second.write_text(second.read_text().replace("Short.", "Short, edited."))
-    again, _ = pipeline.render_files(root, CLOCK, memory=memory)
-    assert len(memory) == 5 and len(set(memory) - set(kept)) == 1  # only the edited entry was processed anew
+    again, result = pipeline.render_files(root, CLOCK, memory=memory)
+    entries = memory["entries"]
+    assert len(entries) == 5 and len(set(entries) - set(kept)) == 1  # only the edited entry was processed anew
+    assert len(memory["pages"]) == result.pages and 0 < len(set(memory["pages"]) - set(pages)) < result.pages
     fresh, _ = pipeline.render_files(root, CLOCK, use_cache=False)
     assert set(again) == set(fresh) and all(again[p] == fresh[p] for p in fresh if p in again)
     assert b"Short, edited." in again["second/index.html"]
