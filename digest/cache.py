@@ -23,6 +23,7 @@ PACKAGE = Path(__file__).resolve().parent
 FOLDER = Path(".cache") / "digest" / "entries"
 PAGES = Path(".cache") / "digest" / "pages"
 FEEDS = Path(".cache") / "digest" / "feeds"
+TEMPLATES = Path(".cache") / "digest" / "templates"
 LAST_BUILD = Path(".cache") / "digest" / "build.json"
 HASHES = Path(".cache") / "digest" / "files.json"
 INPUTS = ("site.yaml", "content", "templates", "static")

@@ -92,13 +92,19 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts, full)
     future = [e.date for e in entries if e.date > now and (drafts or not e.draft)]
     static = render.static_files(root)
-    env = render.make_env(root, config, static)
+    salt = render.templates_fingerprint(root, config, static)
+    if memory is not None and memory.get("env", (None,))[0] == salt:
+        env = memory["env"][1]  # serve: the same templates, config and static files: compiled templates kept
+    else:
+        env = render.make_env(root, config, static, root / cache.TEMPLATES if use_cache else None)
+        if memory is not None:
+            memory["env"] = (salt, env)
     pages = root / cache.PAGES if use_cache else None
     files: render.Files = {}
     count, hashes = 0, {}
     # pages render in forked processes only for a sink (a build): serve runs threads, which fork does not mix with
     rendered = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
-                                  pages, render.templates_fingerprint(root, config, static),
+                                  pages, salt,
                                   jobs=(jobs or os.cpu_count() or 1) if sink is not None else 1, lazy=sink is not None,
                                   memory=pages_memory)
     feed_files = ((rel, data, None) for rel, data in feeds.render_feeds(

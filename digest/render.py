@@ -10,8 +10,8 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
-from jinja2 import (ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined,
-                    TemplateError, TemplateSyntaxError, UndefinedError)
+from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, PackageLoader,
+                    StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError)
 
 from . import cache
 from .annotate import note_html
@@ -38,11 +38,14 @@ def static_files(root: Path) -> dict[str, Path]:
     return files
 
 
-def make_env(root: Path, config: SiteConfig, static: dict[str, Path]) -> Environment:
+def make_env(root: Path, config: SiteConfig, static: dict[str, Path], compiled: Path | None = None) -> Environment:
+    """The Jinja environment: the site's templates/ over the theme's. With a folder `compiled`, compiled
+    templates are kept there (Jinja's bytecode cache, keyed by each template's source), so a build
+    does not compile them again (a fifth of a second; in every render worker)."""
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(root / "templates"), PackageLoader("digest", "theme/templates")]),
         autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-        keep_trailing_newline=True)
+        keep_trailing_newline=True, bytecode_cache=_bytecode_cache(compiled) if compiled else None)
     fingerprints = {p: hashlib.sha256(f.read_bytes()).hexdigest()[:10] for p, f in static.items()}
     env.globals.update(site=config, url=partial(url_for, config), asset=partial(_asset, config, fingerprints),
                        kind_of=config.kind, anchor_of=comment_anchor, note_html=partial(note_html, config=config),
@@ -50,6 +53,11 @@ def make_env(root: Path, config: SiteConfig, static: dict[str, Path]) -> Environ
     env.filters.update(longdate=longdate, partialdate=partialdate, month_name=lambda m: MONTHS[m - 1],
                        isodate=lambda d: d.isoformat())
     return env
+
+
+def _bytecode_cache(folder: Path) -> FileSystemBytecodeCache:
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileSystemBytecodeCache(str(folder))
 
 
 def templates_fingerprint(root: Path, config: SiteConfig, static: dict[str, Path]) -> str:
