@@ -40,7 +40,8 @@ EVENTS = "/__digest/events"          # server-sent events; outside any site's na
 SCRIPT = "/__digest/live.js"          # the reload script injected into served pages
 WATCHED = ("content", "templates", "static")
 CONFIG = "site.yaml"
-QUIET = 0.1                           # seconds without file events before a rebuild starts
+QUIET = 0.04                          # seconds without file events before a rebuild starts (an editor's
+                                      # save, or a "save all", is a burst of events a few ms apart)
 MAX_WAIT = 2.0                        # rebuild at the latest this long after the first event of a burst
 PING = 15.0                           # seconds between keep-alive comments on an idle event stream
 WAIT = 5.0                            # a request waits this long for a pending rebuild, then gets the last
