@@ -12,13 +12,15 @@ from dataclasses import dataclass, replace
 from functools import partial
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from . import cache, write
 from .errors import Problem, SiteError, problem, raise_errors, strict as promote, warning
 from .model import Entry, light
 
 # The stages are imported where they run, so a build that finds nothing changed loads only cache and write.
+if TYPE_CHECKING:
+    from .render import Files
 
 Progress = Callable[[str, int, int], None]
 Sink = Callable[[str, "bytes | Path", "str | None"], None]
@@ -39,7 +41,7 @@ class BuildResult:
 def render_files(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
                  strict: bool = False, progress: Progress = lambda stage, done, total: None,
                  jobs: int | None = None, use_cache: bool = True, memory: dict | None = None,
-                 sink: Sink | None = None) -> tuple[render.Files, BuildResult]:
+                 sink: Sink | None = None) -> tuple[Files, BuildResult]:
     """Every stage but writing: {output path: bytes | Path}, and the result. Raises SiteError on errors.
     With a sink, each file goes to sink(path, data, sha) as it is made (sha: the sha256 of a page's bytes,
     or None), cached pages as their cached file, and the dict stays empty.
@@ -71,7 +73,7 @@ def _fewer_collections():
 
 def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None, drafts: bool, strict: bool,
                   progress: Progress, jobs: int | None, use_cache: bool, memory: dict | None,
-                  sink: Sink | None) -> tuple[render.Files, BuildResult]:
+                  sink: Sink | None) -> tuple[Files, BuildResult]:
     from . import assemble, config as config_stage, feeds, render
 
     started = time.perf_counter()
@@ -99,7 +101,7 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
         if memory is not None:
             memory["env"] = (salt, env)
     pages = root / cache.PAGES if use_cache else None
-    files: render.Files = {}
+    files: Files = {}
     count, hashes = 0, {}
     # pages render in forked processes only for a sink (a build): serve runs threads, which fork does not mix with
     rendered = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),

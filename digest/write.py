@@ -19,21 +19,6 @@ from .errors import SiteError, problem
 MANIFEST = Path(".cache") / "digest" / "output.json"
 
 
-def write_site(files: dict[str, bytes | Path], out_dir: Path, root: Path) -> int:
-    """Write every file into a staging folder beside out_dir, then swap it in. Returns files (re)written.
-
-    A failure before the swap leaves out_dir exactly as it was.
-    """
-    stage = Staging(out_dir, root)
-    try:
-        for rel, data in files.items():
-            stage.add(rel, data)
-    except BaseException:
-        stage.abort()
-        raise
-    return stage.commit()
-
-
 class Staging:
     """The next output folder, made file by file beside out_dir (so no build holds every page in
     memory), and swapped in whole by commit(); abort() drops it and leaves out_dir as it was."""
