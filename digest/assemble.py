@@ -43,7 +43,8 @@ def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bo
     pages = [*_listing(config, listed), *_entry_pages(config, listed, stories, full), *_tag_pages(config, tags),
              _archive(config, listed), _annotations(config, listed), *_story_pages(config, stories),
              Page("timeline/index.html", url_for(config, "timeline/"), "timeline.html", "Timeline", "timeline",
-                  {"years": timeline.group(events), "count": len(events), "json_url": url_for(config, "timeline.json")}),
+                  {"entries": tuple(listed), "json_url": url_for(config, "timeline.json")},
+                  derived=partial(_timeline_context, events)),
              Page("search/index.html", url_for(config, "search/"), "search.html", "Search", "search",
                   {"indexes": tuple(url_for(config, b) for b in search.bundles(len(listed)))}),
              Page("404.html", url_for(config, "404.html"), "404.html", "Page not found", "404")]
@@ -160,14 +161,26 @@ def _archive(config: SiteConfig, entries: list[Entry]) -> Page:
                 {"years": grouped, "count": len(entries)})
 
 
+# The pages that show every entry have the entries as their data (a cache key of entry keys) and
+# what they show of them as derived context (Page.derived), which the key need not pickle again.
+
+def _timeline_context(events: tuple) -> dict:
+    return {"years": timeline.group(events), "count": len(events)}
+
+
 def _annotations(config: SiteConfig, entries: list[Entry]) -> Page:
     """/annotations/: every note of the site, by kind and by entry."""
-    by_entry = tuple((e, e.annotations) for e in entries if e.annotations)
+    annotated = tuple(e for e in entries if e.annotations)
+    return Page("annotations/index.html", url_for(config, "annotations/"), "annotations.html", "Editors’ notes",
+                "annotations", {"entries": annotated}, derived=partial(_annotations_context, config, annotated))
+
+
+def _annotations_context(config: SiteConfig, entries: tuple[Entry, ...]) -> dict:
+    by_entry = tuple((e, e.annotations) for e in entries)
     by_kind = tuple((kind, tuple((e, n) for e in entries for n in e.annotations if n.kind == kind.key))
                     for kind in config.annotation_kinds)
     total = sum(len(notes) for _, notes in by_entry)
-    return Page("annotations/index.html", url_for(config, "annotations/"), "annotations.html", "Editors’ notes",
-                "annotations", {"by_entry": by_entry, "by_kind": tuple(k for k in by_kind if k[1]), "total": total})
+    return {"by_entry": by_entry, "by_kind": tuple(k for k in by_kind if k[1]), "total": total}
 
 
 def _stories(config: SiteConfig, entries: list[Entry]) -> list[StoryView]:
@@ -180,11 +193,18 @@ def _stories(config: SiteConfig, entries: list[Entry]) -> list[StoryView]:
 
 
 def _story_pages(config: SiteConfig, stories: list[StoryView]) -> list[Page]:
+    # a story's timeline is merged from its entries: the cache key has the entries, the page gets it all
     pages = [Page("stories/index.html", url_for(config, "stories/"), "stories.html", "Stories", "stories",
-                  {"stories": tuple(stories)})]
+                  {"stories": tuple(replace(s, timeline=()) for s in stories)},
+                  derived=partial(dict, stories=tuple(stories)))]
     for story in stories:
         pages.append(Page(f"stories/{story.key}/index.html", story.url, "story.html", story.title, "story",
-                          {"story": story, "entries": story.entries, "years": timeline.group(story.timeline),
+                          {"story": replace(story, timeline=()), "entries": story.entries,
                            "description": story.description,
-                           "json_url": url_for(config, f"stories/{story.key}/timeline.json")}))
+                           "json_url": url_for(config, f"stories/{story.key}/timeline.json")},
+                          derived=partial(_story_context, story)))
     return pages
+
+
+def _story_context(story: StoryView) -> dict:
+    return {"story": story, "years": timeline.group(story.timeline)}
