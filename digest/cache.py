@@ -13,6 +13,7 @@ import sys
 import tempfile
 from dataclasses import asdict
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,10 @@ HASHES = Path(".cache") / "digest" / "files.json"
 INPUTS = ("site.yaml", "content", "templates", "static")
 
 
+@lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """The package's own code: a new version of any stage invalidates every cached entry."""
+    """The package's own code: a new version of any stage invalidates every cached entry. Read once
+    per process: it stands for the code that is running, which does not change under it."""
     digest = hashlib.sha256(sys.version.encode())  # pickles and bytecode follow the interpreter too
     for path in sorted(PACKAGE.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

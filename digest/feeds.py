@@ -33,7 +33,7 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
                  cache_folder: Path | None = None, salt: str = "") -> dict[str, bytes]:
     """The feeds and data files. site.entries may be light (model.light): full(entry) gives a feed item
     its whole entry (only the newest FEED_SIZE of each feed are asked for). With a cache folder, a feed
-    whose entries (by their keys) and salt (config and code) are unchanged is taken from the cache."""
+    whose entries (by their keys) and salt (code, config, templates) are unchanged is taken from the cache."""
     made: dict[str, dict[str, bytes]] = {}
 
     def cached(inputs: tuple, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:

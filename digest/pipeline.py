@@ -109,7 +109,7 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
                                   jobs=(jobs or os.cpu_count() or 1) if sink is not None else 1, lazy=sink is not None,
                                   memory=pages_memory)
     feed_files = ((rel, data, None) for rel, data in feeds.render_feeds(
-        site, config, full, root / cache.FEEDS if use_cache else None, cache.code_fingerprint()).items())
+        site, config, full, root / cache.FEEDS if use_cache else None, salt).items())
     for rel, data, sha in itertools.chain(rendered, feed_files):
         if sink is not None:
             sink(rel, data, sha)
