@@ -1,8 +1,12 @@
-"""{path: bytes | Path} -> staging folder -> swapped into output/: the only stage that writes output/.
+"""{path: bytes | Path} -> output/: the only stage that writes output/.
 
-A file whose bytes are the same as last time is not rewritten: the staging folder hard-links it from
-the current output (a manifest in .cache/ remembers each file's hash, size and time, so a file changed
-behind our back is written again). The swap keeps the build atomic either way.
+A build whose output folder is as the last build left it (a manifest in .cache/ records each file's
+hash, size and time, and each folder's time) updates it in place: the files whose bytes changed are
+written to a staging folder beside it while the site renders, and moved in only when every stage has
+succeeded; files the site no longer has are removed, and so is anything put in the folder by hand.
+Any other build (the first, or one after an interrupted update) writes the whole site to the staging
+folder and swaps it in. Either way a failed build leaves output/ as it was, and an unchanged file is
+never rewritten.
 """
 
 from __future__ import annotations
@@ -13,65 +17,95 @@ import os
 import shutil
 from pathlib import Path
 
-from .cache import read_json, walk
+from .cache import read_json
 from .errors import SiteError, problem
 
 MANIFEST = Path(".cache") / "digest" / "output.json"
 
 
 class Staging:
-    """The next output folder, made file by file beside out_dir (so no build holds every page in
-    memory), and swapped in whole by commit(); abort() drops it and leaves out_dir as it was."""
+    """The next output, made file by file (so no build holds every page in memory) and put in place by
+    commit(); abort() drops it and leaves out_dir as it was."""
 
     def __init__(self, out_dir: Path, root: Path):
         self.out_dir = out_dir.resolve()
         _refuse_dangerous(self.out_dir, root.resolve())
-        self.root = root
+        self.manifest = root / MANIFEST
         self.folder = self.out_dir.with_name(f".{self.out_dir.name}.staging")
         self._old = self.out_dir.with_name(f".{self.out_dir.name}.old")
         for leftover in (self.folder, self._old):
             if leftover.exists():
                 shutil.rmtree(leftover)
         self.folder.mkdir(parents=True)
-        self._before = _read_manifest(root / MANIFEST, self.out_dir)
+        before = _read_manifest(self.manifest, self.out_dir)
+        self._before: dict[str, list] = before.get("files", {})
+        self._dirs: dict[str, list] = before.get("dirs", {})
+        self.in_place = bool(self._before) and "dirs" in before and self.out_dir.is_dir()  # else: the whole site, swapped in
         self._hashes: dict[str, str] = {}
+        self._staged: set[str] = set()
         self._made: set[str] = {str(self.folder)}
         self.written = 0
 
     def add(self, rel: str, data: bytes | Path, sha: str | None = None) -> None:
-        """Put a file in the staging folder: hard-linked from the current output when its bytes are the
-        same. sha, when given, is the sha256 of the bytes, so they need not be read."""
-        target = os.path.join(self.folder, _safe(rel))  # plain strings: this runs for every file of the site
+        """Stage a file, unless the output already holds exactly these bytes. sha, when given, is the
+        sha256 of the bytes, so they need not be read."""
+        _safe(rel)
+        fingerprint = self._hashes[rel] = sha or _fingerprint(data)  # a file given twice: the last one wins
+        target = os.path.join(self.folder, rel)  # plain strings: this runs for every file of the site
+        if self.in_place and _unchanged(self._before.get(rel), fingerprint, os.path.join(self.out_dir, rel)):
+            if rel in self._staged:
+                self._staged.discard(rel)
+                os.unlink(target)
+            return
         parent = os.path.dirname(target)
         if parent not in self._made:
             os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
-        if rel in self._hashes:
-            os.unlink(target)  # a file given twice: the last one wins, as in a dict
-        self._hashes[rel] = sha or _fingerprint(data)
-        current = os.path.join(self.out_dir, rel)
-        if _unchanged(self._before.get(rel), self._hashes[rel], current):
-            os.link(current, target)
-            return
+        if rel in self._staged:
+            os.unlink(target)
         if isinstance(data, Path):
             shutil.copyfile(data, target)
         else:
             with open(target, "wb") as stream:
                 stream.write(data)
-        self.written += 1
+        self._staged.add(rel)
 
     def path(self, rel: str) -> Path:
-        """Where a file added to the staging folder is, to read it back."""
-        return self.folder / _safe(rel)
+        """Where a file added is until commit(), to read it back."""
+        return (self.folder if rel in self._staged or not self.in_place else self.out_dir) / _safe(rel)
 
     def commit(self) -> int:
-        """Swap the staging folder in as out_dir; returns the number of files (re)written."""
-        if self.out_dir.exists():
-            os.replace(self.out_dir, self._old)
-        os.replace(self.folder, self.out_dir)
-        shutil.rmtree(self._old, ignore_errors=True)
-        _write_manifest(self.root / MANIFEST, self.out_dir, self._hashes)
-        return self.written
+        """Put the staged files in place; returns the number of files (re)written."""
+        self.manifest.unlink(missing_ok=True)  # until it is written again, the output is not to be trusted
+        if self.in_place:
+            self._update()
+        else:
+            if self.out_dir.exists():
+                os.replace(self.out_dir, self._old)
+            os.replace(self.folder, self.out_dir)
+            shutil.rmtree(self._old, ignore_errors=True)
+        _write_manifest(self.manifest, self.out_dir, self._hashes)
+        return len(self._staged)
+
+    def _update(self) -> None:
+        """Remove what the site no longer has (and what was put in out_dir by hand), then move the
+        staged files in."""
+        gone = _strays(self.out_dir, self._before, self._dirs) + [rel for rel in self._before if rel not in self._hashes]
+        for rel in gone:
+            path = self.out_dir / rel
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            for parent in path.parents:  # folders left empty go too
+                if parent == self.out_dir or not parent.is_dir() or any(parent.iterdir()):
+                    break
+                parent.rmdir()
+        for rel in sorted(self._staged):
+            target = self.out_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.folder / rel, target)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def abort(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -84,7 +118,7 @@ def _fingerprint(data: bytes | Path) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _unchanged(recorded: list | None, fingerprint: str, current: Path | str) -> bool:
+def _unchanged(recorded: list | None, fingerprint: str, current: str) -> bool:
     """The output file holds exactly what we wrote last time, and that is what we would write now."""
     if not recorded or recorded[0] != fingerprint:
         return False
@@ -95,18 +129,41 @@ def _unchanged(recorded: list | None, fingerprint: str, current: Path | str) -> 
     return [stat.st_size, stat.st_mtime_ns] == recorded[1:]
 
 
-def _read_manifest(path: Path, out_dir: Path) -> dict[str, list]:
+def _strays(out_dir: Path, files: dict[str, list], dirs: dict[str, list]) -> list[str]:
+    """What is in out_dir that the last build did not write: listed only in the folders whose time
+    changed since (adding or removing a name changes its folder's time), so it costs a stat a folder."""
+    known = set(files) | {d for d in dirs if d}
+    strays = []
+    for folder, recorded in dirs.items():
+        try:
+            if os.stat(os.path.join(out_dir, folder)).st_mtime_ns == recorded:
+                continue
+            names = os.listdir(os.path.join(out_dir, folder))
+        except OSError:
+            continue
+        strays += [rel for rel in (f"{folder}/{name}" if folder else name for name in names) if rel not in known]
+    return strays
+
+
+def _read_manifest(path: Path, out_dir: Path) -> dict:
     data = read_json(path)
-    return data.get("files", {}) if data.get("out") == str(out_dir) else {}
+    return data if data.get("out") == str(out_dir) else {}
 
 
 def _write_manifest(path: Path, out_dir: Path, hashes: dict[str, str]) -> None:
-    files = {}
+    files, dirs = {}, {}
     for rel, fingerprint in hashes.items():
-        stat = (out_dir / rel).stat()
+        stat = os.stat(os.path.join(out_dir, rel))
         files[rel] = [fingerprint, stat.st_size, stat.st_mtime_ns]
+        folder = rel.rpartition("/")[0]
+        while folder not in dirs:
+            dirs[folder] = os.stat(os.path.join(out_dir, folder)).st_mtime_ns
+            if not folder:
+                break
+            folder = folder.rpartition("/")[0]
+    dirs.setdefault("", os.stat(out_dir).st_mtime_ns)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"out": str(out_dir), "files": files}), encoding="utf-8")
+    path.write_text(json.dumps({"out": str(out_dir), "files": files, "dirs": dirs}), encoding="utf-8")
 
 
 def _safe(rel: str) -> str:
@@ -117,7 +174,7 @@ def _safe(rel: str) -> str:
 
 
 def _refuse_dangerous(out_dir: Path, root: Path) -> None:
-    """Never swap away the site itself, a parent of it, or a folder that is not a build output."""
+    """Never replace the site itself, a parent of it, or a folder that is not a build output."""
     looks_like_source = any((out_dir / name).exists() for name in ("site.yaml", "content", ".git"))
     if out_dir == root or out_dir in root.parents or looks_like_source:
         raise SiteError([problem(out_dir, 1, 1, "the output folder holds a site or a repository; refusing to replace it",
@@ -128,10 +185,17 @@ def _refuse_dangerous(out_dir: Path, root: Path) -> None:
 
 
 def output_intact(out_dir: Path, root: Path) -> bool:
-    """The output folder holds exactly the files the last write left there, untouched."""
+    """The output folder holds exactly the files the last write left there, untouched: each file has
+    its recorded size and time, and each folder its time (so nothing was added or removed)."""
     out_dir = out_dir.resolve()
     recorded = _read_manifest(root / MANIFEST, out_dir)
-    if not recorded:
+    if not recorded.get("files"):
         return False
-    present = {rel: [stat.st_size, stat.st_mtime_ns] for rel, stat in walk(out_dir)}
-    return len(present) == len(recorded) and all(present.get(rel) == entry[1:] for rel, entry in recorded.items())
+    for rel, entry in recorded["files"].items():
+        try:
+            stat = os.stat(os.path.join(out_dir, rel))
+        except OSError:
+            return False
+        if stat.st_size != entry[1] or stat.st_mtime_ns != entry[2]:
+            return False
+    return not _strays(out_dir, recorded["files"], recorded.get("dirs", {}))

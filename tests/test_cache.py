@@ -91,6 +91,35 @@ def test_a_file_changed_behind_our_back_is_written_again(fixture_site):
     assert page.read_bytes() == good
 
 
+def test_the_output_is_updated_in_place_and_left_exactly_as_a_fresh_build(fixture_site, tmp_path):
+    root = fixture_site("basic")
+    build(root)
+    out = root / "output"
+    (out / "third/left-by-hand.txt").write_text("x")  # in a folder the build knows
+    (out / "by-hand/deep").mkdir(parents=True)  # a folder it does not
+    (out / "by-hand/deep/page.html").write_text("x")
+    (root / "content/second.md").unlink()  # an entry removed: its folder goes
+    (root / "content/fourth.md").write_text((root / "content/third.md").read_text().replace("Third", "Fourth"))
+    result = build(root)
+    assert not (out / "second").exists() and (out / "fourth/index.html").is_file()
+    assert not (out / "third/left-by-hand.txt").exists() and not (out / "by-hand").exists()
+    assert 0 < result.changed < result.files
+    build(root, tmp_path / "fresh", use_cache=False)
+    assert tree(out) == tree(tmp_path / "fresh")
+
+
+def test_an_interrupted_update_is_followed_by_a_whole_new_output(fixture_site):
+    root = fixture_site("basic")
+    build(root)
+    (root / ".cache/digest/output.json").unlink()  # what a build stopped in the middle of its commit leaves
+    (root / "output/third/index.html").write_text("half-written")
+    (root / "output/stale.txt").write_text("x")
+    result = build(root)
+    assert result.changed == result.files  # everything written anew, and swapped in whole
+    assert b"half-written" not in (root / "output/third/index.html").read_bytes()
+    assert not (root / "output/stale.txt").exists()
+
+
 def test_nothing_to_do_when_nothing_changed(fixture_site):
     root = fixture_site("basic")
     first = build(root)
