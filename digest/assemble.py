@@ -104,16 +104,18 @@ def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryVi
         pages.append(Page(f"{entry.out_dir}index.html", entry.url, "entry.html", entry.title, "entry",
                           {"entry": entry, "newer": newer, "older": older, "description": entry.summary,
                            "story": by_key.get(entry.story),
-                           "timeline": timeline.group(timeline.merge([entry])) if entry.timeline else (),
                            "tags": tuple(_tag_ref(config, t) for t in entry.tags)},
-                          derived=partial(_entry_context, full, entry)))
+                          key=entry.key, derived=partial(_entry_context, full, entry)))
     return pages
 
 
 def _entry_context(full: Callable[[Entry], Entry], entry: Entry) -> dict:
-    """What an entry page needs of its whole entry (the page's cache key has the entry's key already)."""
+    """What an entry page needs of its whole entry, and its own timeline (the page's cache key has the
+    entry's key already)."""
+    events = timeline.group(timeline.merge([entry])) if entry.timeline else ()
     entry = full(entry)
-    return {"entry": entry, "thread": thread(entry), "comments_by_id": {c.id: c for c in entry.comments}}
+    return {"entry": entry, "thread": thread(entry), "comments_by_id": {c.id: c for c in entry.comments},
+            "timeline": events}
 
 
 def tag_url(config: SiteConfig, name: str) -> str:

@@ -11,7 +11,7 @@ import os
 import pickle
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -84,17 +84,28 @@ def read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def fingerprint(value: Any) -> str:
-    """A hash of what a template is given: an entry by its key and URL, anything else by its content."""
+def fingerprint(value: Any, whole: bool = False) -> str:
+    """A hash of what a template is given: an entry by its view (what a list shows of it: model.light)
+    and URL, or by its key (all of it) when whole, anything else by its content."""
     buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.whole = whole
+    pickler.dump(value)
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
+def view(entry: Entry) -> str:
+    """The fingerprint of a light entry's content (its key left out: a change that lists do not show
+    leaves it as it was)."""
+    return hashlib.sha256(pickle.dumps(replace(entry, key="", view=""), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
 class _Pickler(pickle.Pickler):
+    whole = False
+
     def persistent_id(self, obj: Any) -> str | None:
-        if isinstance(obj, Entry):  # its key stands for its content
-            return f"{obj.key}|{obj.url}|{obj.out_dir}"
+        if isinstance(obj, Entry):  # its key or view stands for its content
+            return f"{obj.key if self.whole or not obj.view else obj.view}|{obj.url}|{obj.out_dir}"
         return None
 
 

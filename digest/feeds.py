@@ -33,11 +33,11 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
                  cache_folder: Path | None = None, salt: str = "") -> dict[str, bytes]:
     """The feeds and data files. site.entries may be light (model.light): full(entry) gives a feed item
     its whole entry (only the newest FEED_SIZE of each feed are asked for). With a cache folder, a feed
-    whose entries (by their keys) and salt (code, config, templates) are unchanged is taken from the cache."""
+    whose entries (by their keys; the annotations by their views) and salt (code, config, templates) are unchanged is taken from the cache."""
     made: dict[str, dict[str, bytes]] = {}
 
-    def cached(inputs: tuple, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
-        key = cache.fingerprint((salt, config, inputs))
+    def cached(inputs: tuple, make: Callable[[], dict[str, bytes]], whole: bool = False) -> dict[str, bytes]:
+        key = cache.fingerprint((salt, config, inputs), whole)
         files = cache.load(cache_folder, key) if cache_folder else None
         made[key] = files if files is not None else make()
         if cache_folder and files is None:
@@ -64,7 +64,7 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
     for folder, title, description, entries in channels:
         newest = entries[:FEED_SIZE]
         files.update(cached(("feed", folder, title, description, newest),
-                            partial(channel, folder, title, description, newest)))
+                            partial(channel, folder, title, description, newest), whole=True))
     to_absolute = partial(absolute, config)
     files["timeline.json"] = _json(timeline.timelinejs(site.timeline, config.title, config.description, to_absolute))
     for story in site.stories:

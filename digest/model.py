@@ -153,6 +153,7 @@ class Entry:
     url: str = ""  # set by assemble
     out_dir: str = ""  # posix folder under output/, set by assemble
     key: str = ""  # the fingerprint of its files, config and code (the build cache's key)
+    view: str = ""  # the fingerprint of its light entry (model.light): what lists and indexes show of it
     checked: tuple[Acknowledgement, ...] = ()  # front matter `checked:` (verify.py)
     findings: tuple = ()  # open verify.Finding values, set by verify
     extra: dict = field(default_factory=dict, compare=False, hash=False)
@@ -193,6 +194,9 @@ class Page:
     title: str
     kind: str
     data: dict = field(default_factory=dict, compare=False, hash=False)
+    # what the page shows besides data, for its cache key: an entry page's full entry (by its key), as
+    # data holds the light one (entries stand in a cache key by their view, cache.fingerprint)
+    key: str = ""
     # more of what the template is given, computed only when the page is rendered: a pure function of
     # data (an entry's comment tree from the entry), so it takes no part in the page's cache key
     derived: Callable[[], dict] | None = field(default=None, compare=False, hash=False)
@@ -221,7 +225,12 @@ class Site:
 
 def light(entry: Entry) -> Entry:
     """The entry as lists and indexes use it: without its prose, the article's text and the comments
-    (the bulk of it; comment_count stays). Its page and its feed items get the full entry
-    (pipeline.full_entry), which a build never holds for every entry at once."""
-    source = entry.source and replace(entry.source, body="", html="")
-    return replace(entry, body="", html="", source=source, comments=())
+    (the bulk of it; comment_count stays), nor the lines its parts were written on, which only messages
+    need (so an edit of its prose changes nothing a list shows). Its page and its feed items get the
+    full entry (pipeline.full_entry), which a build never holds for every entry at once."""
+    source = entry.source and replace(entry.source, body="", html="", body_line=0)
+    return replace(entry, body="", html="", body_line=0, source=source, comments=(),
+                   annotations=tuple(replace(n, line=0) for n in entry.annotations),
+                   timeline=tuple(replace(e, line=0) for e in entry.timeline),
+                   checked=tuple(replace(c, line=0) for c in entry.checked),
+                   findings=tuple(replace(f, line=0, col=0, passage_line=0) for f in entry.findings))

@@ -245,6 +245,7 @@ def process_chunk(root: Path, config, folder: Path, todo: list[tuple[Path, str]]
             entry = replace(entry, key=key)
             cache.store(folder, f"{key}.full", entry)
             entry = light(entry)
+            entry = replace(entry, view=cache.view(entry))
         cache.store(folder, key, (entry, problems))
         results.append((entry, problems))
     return results

@@ -126,7 +126,7 @@ def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path 
     """(key, output path, bytes or the cached file, sha256 of the bytes) of one page: from the page
     cache, or rendered (and cached). When lazy, the page is given as its cached file: unread when
     known ({key: sha256} of cached pages) has it. kept: pages held in memory, {key: (bytes, sha256)}."""
-    key = cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))
+    key = cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.key, page.data))
     if kept is not None and key in kept:
         return (key, page.out_path, *kept[key])
     if cache_folder and lazy and known and key in known and (cache_folder / key).is_file():

@@ -81,6 +81,25 @@ def test_an_edit_rewrites_exactly_the_pages_that_show_it(fixture_site):
     assert len(rendered) == 7
 
 
+def test_an_edit_of_prose_alone_renders_only_its_entry_page(sample_site):
+    root = sample_site
+    build(root)
+    before = tree(root / "output")
+    pages_before = {p.name for p in (root / ".cache/digest/pages").iterdir()}
+    entry = root / "content/ukraine-peace-talks/index.md"
+    text = entry.read_text()  # its notes, findings and their lines come after the new paragraph
+    entry.write_text(text.replace("\n---\n", "\n---\n\nA new first paragraph, above every note.\n", 1))
+    build(root)
+    after = tree(root / "output")
+    changed = sorted(p for p in after if after[p] != before.get(p) and not p.startswith("pagefind/"))
+    # lists show no prose and no line numbers: only the page and the feed items with the whole entry
+    assert changed == ["feed.json", "feed.xml", "stories/ukraine-war/feed.json", "stories/ukraine-war/feed.xml",
+                       *(f"tags/{tag}/feed.{kind}" for tag in ("diplomacy", "russia", "ukraine", "us-politics")
+                         for kind in ("json", "xml")),
+                       "ukraine-peace-talks/index.html"]
+    assert len({p.name for p in (root / ".cache/digest/pages").iterdir()} - pages_before) == 1
+
+
 def test_a_file_changed_behind_our_back_is_written_again(fixture_site):
     root = fixture_site("basic")
     build(root)
