@@ -11,10 +11,12 @@ import os
 import pickle
 import sys
 import tempfile
+from collections import defaultdict
 from dataclasses import asdict, replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISDIR
 from typing import Any
 
 from .errors import Problem
@@ -25,6 +27,7 @@ FOLDER = Path(".cache") / "digest" / "entries"
 PAGES = Path(".cache") / "digest" / "pages"
 FEEDS = Path(".cache") / "digest" / "feeds"
 TEMPLATES = Path(".cache") / "digest" / "templates"
+INDEX = "index"  # in FOLDER: {key: (light entry, problems)} of every entry of the last build
 LAST_BUILD = Path(".cache") / "digest" / "build.json"
 HASHES = Path(".cache") / "digest" / "files.json"
 INPUTS = ("site.yaml", "content", "templates", "static")
@@ -40,21 +43,39 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+Listing = dict[str, list[tuple[str, os.stat_result]]]
+
+
+def content_listing(root: Path) -> Listing:
+    """content/'s files and their stats, by the name under content/ they are in or are:
+    {name: [(path from root, stat)]}. One walk serves the up-to-date check, finding the entries
+    (load.entry_sources) and keying them (entry_key)."""
+    groups: Listing = defaultdict(list)
+    for rel, stat in walk(root / "content", "content/"):
+        name = rel.split("/", 2)[1]
+        if rel == f"content/{name}" and S_ISDIR(stat.st_mode):  # a link to a folder: a bundle too
+            groups[name] += walk(root / rel, rel + "/")
+        else:
+            groups[name].append((rel, stat))
+    return groups
+
+
 def entry_key(root: Path, source: Path, salt: str, known: dict[str, list] | None = None,
-              seen: dict[str, list] | None = None) -> str:
+              seen: dict[str, list] | None = None, listed: list[tuple[str, os.stat_result]] | None = None) -> str:
     """A key for one entry: salt (config and code) plus the bytes of its files and the names of its resources.
 
     known, {path: [size, mtime_ns, sha256]} from the last build (file_hashes), spares reading a file
-    whose size and time have not changed; seen gets the same for this build's files."""
+    whose size and time have not changed; seen gets the same for this build's files. listed: the
+    entry's files as content_listing found them (else they are listed here)."""
     digest = hashlib.sha256(salt.encode())
-    if source.is_dir():
-        files = [(f"{source.relative_to(root).as_posix()}/{rel}", stat) for rel, stat in sorted(walk(source))
-                 if not any(part.startswith(".") for part in rel.split("/"))]  # .backup/ is not part of the entry
-    else:
-        files = [(source.relative_to(root).as_posix(), source.stat())]
+    top = source.relative_to(root).as_posix()
+    if listed is None:
+        listed = [(f"{top}/{rel}", stat) for rel, stat in walk(source)] if source.is_dir() else [(top, source.stat())]
+    # files in a folder whose name starts with a dot (.backup/) are not part of the entry
+    files = sorted((rel, stat) for rel, stat in listed if not any(part.startswith(".") for part in rel.split("/")[2:]))
     for rel, stat in files:
         digest.update(rel.encode() + b"\0")
-        if rel.endswith((".md", ".yaml", ".yml")) or not source.is_dir():
+        if rel.endswith((".md", ".yaml", ".yml")) or rel == top:
             memo = known.get(rel) if known is not None else None
             if memo is None or memo[:2] != [stat.st_size, stat.st_mtime_ns]:
                 memo = [stat.st_size, stat.st_mtime_ns, hashlib.sha256((root / rel).read_bytes()).hexdigest()]
@@ -172,8 +193,9 @@ def walk(top: Path | str, prefix: str = "") -> list[tuple[str, os.stat_result]]:
     return found
 
 
-def input_stamp(root: Path, out: Path, options: dict) -> str:
-    """Everything a build reads, by name, size and time (and the code and theme by content), plus its options."""
+def input_stamp(root: Path, out: Path, options: dict, listing: Listing | None = None) -> str:
+    """Everything a build reads, by name, size and time (and the code and theme by content), plus its
+    options. listing: content/ as content_listing found it (else it is listed here)."""
     digest = hashlib.sha256(code_fingerprint().encode())
     for path in sorted((PACKAGE / "theme").rglob("*")):
         if path.is_file():
@@ -181,7 +203,10 @@ def input_stamp(root: Path, out: Path, options: dict) -> str:
     digest.update(repr(sorted(options.items())).encode() + str(out.resolve()).encode())
     for name in INPUTS:
         top = root / name
-        found = sorted(walk(top, f"{name}/")) if top.is_dir() else [(name, top.stat())] if top.exists() else []
+        if name == "content" and listing is not None:
+            found = sorted(item for files in listing.values() for item in files)
+        else:
+            found = sorted(walk(top, f"{name}/")) if top.is_dir() else [(name, top.stat())] if top.exists() else []
         digest.update("".join(f"{rel}:{stat.st_size}:{stat.st_mtime_ns}\n" for rel, stat in found).encode())
     return digest.hexdigest()
 

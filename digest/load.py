@@ -54,14 +54,22 @@ def load_entries(root: Path, config: SiteConfig) -> tuple[list[Entry], list[Prob
     return sorted(entries, key=lambda e: e.slug), problems
 
 
-def entry_sources(root: Path) -> list[Path]:
-    """Every entry of content/: bundle folders (with an index.md) and plain .md files, sorted."""
+def entry_sources(root: Path, listing: dict[str, list] | None = None) -> list[Path]:
+    """Every entry of content/: bundle folders (with an index.md) and plain .md files, sorted.
+    listing: content/ as cache.content_listing found it (else it is looked at here)."""
     content = root / "content"
     if not content.is_dir():
         raise SiteError([problem(root / "content", 1, 1, "content/ folder not found",
                                  "Create it, or scaffold a first entry with: python build.py new \"Title\"")])
-    return [path for path in sorted(content.iterdir()) if not path.name.startswith((".", "_"))
-            and ((path.is_dir() and (path / "index.md").is_file()) or (path.is_file() and path.suffix == ".md"))]
+    if listing is None:
+        return [path for path in sorted(content.iterdir()) if not path.name.startswith((".", "_"))
+                and ((path.is_dir() and (path / "index.md").is_file()) or (path.is_file() and path.suffix == ".md"))]
+    return [content / name for name, files in sorted(listing.items()) if not name.startswith((".", "_"))
+            and _listed_source(name, [rel for rel, _ in files])]
+
+
+def _listed_source(name: str, files: list[str]) -> bool:
+    return f"content/{name}/index.md" in files or (name.endswith(".md") and files == [f"content/{name}"])
 
 
 def load_one(root: Path, path: Path, config: SiteConfig) -> tuple[Entry | None, list[Problem]]:

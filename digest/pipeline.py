@@ -41,21 +41,22 @@ class BuildResult:
 def render_files(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
                  strict: bool = False, progress: Progress = lambda stage, done, total: None,
                  jobs: int | None = None, use_cache: bool = True, memory: dict | None = None,
-                 sink: Sink | None = None) -> tuple[Files, BuildResult]:
+                 sink: Sink | None = None, listing: cache.Listing | None = None) -> tuple[Files, BuildResult]:
     """Every stage but writing: {output path: bytes | Path}, and the result. Raises SiteError on errors.
     With a sink, each file goes to sink(path, data, sha) as it is made (sha: the sha256 of a page's bytes,
     or None), cached pages as their cached file, and the dict stays empty.
 
     Entries are processed (load, markup, annotate, verify) one by one, from the cache when their files,
     the config and the code are unchanged, else in a pool of `jobs` processes; the result is the same.
+    listing: content/ as cache.content_listing found it at the start of the build (else it is listed).
     """
     with _fewer_collections():
         if not use_cache:  # the processed entries still go to a folder, a throwaway one, and come back one by one
             with tempfile.TemporaryDirectory(prefix="digest-entries-") as folder:
                 return _render_files(root, now, Path(folder), base_url, drafts, strict, progress, jobs, False,
-                                     memory, sink)
+                                     memory, sink, listing)
         return _render_files(root, now, root / cache.FOLDER, base_url, drafts, strict, progress, jobs, True,
-                             memory, sink)
+                             memory, sink, listing)
 
 
 @contextmanager
@@ -73,7 +74,7 @@ def _fewer_collections():
 
 def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None, drafts: bool, strict: bool,
                   progress: Progress, jobs: int | None, use_cache: bool, memory: dict | None,
-                  sink: Sink | None) -> tuple[Files, BuildResult]:
+                  sink: Sink | None, listing: cache.Listing | None) -> tuple[Files, BuildResult]:
     from . import assemble, config as config_stage, feeds, render
 
     started = time.perf_counter()
@@ -82,7 +83,7 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     entries_memory, pages_memory = (memory.setdefault("entries", {}), memory.setdefault("pages", {})) \
         if memory is not None else (None, None)
     entries, warnings = process_entries(root, config, folder, jobs=jobs, use_cache=use_cache, progress=progress,
-                                        memory=entries_memory)
+                                        memory=entries_memory, listing=listing)
     if not config.origin:
         warnings.append(warning(config.path, 1, 1, f"base_url {config.base_url!r} has no scheme and host, so feeds, "
                                 "the sitemap and canonical links use relative URLs",
@@ -130,8 +131,10 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
     """
     started = time.perf_counter()
     stamp = None
+    listing = cache.content_listing(root)
     if out is not None and options.get("use_cache", True):
-        stamp = cache.input_stamp(root, out, {k: v for k, v in options.items() if k not in ("progress", "jobs")})
+        stamp = cache.input_stamp(root, out, {k: v for k, v in options.items() if k not in ("progress", "jobs")},
+                                  listing)
         last = cache.last_build(root, stamp, now)
         if last is not None and write.output_intact(out, root):
             return BuildResult(last["pages"], last["files"], last["warnings"], time.perf_counter() - started,
@@ -139,11 +142,11 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
     from . import search
 
     if out is None:
-        result = render_files(root, now, sink=lambda rel, data, sha: None, **options)[1]
+        result = render_files(root, now, sink=lambda rel, data, sha: None, listing=listing, **options)[1]
         return BuildResult(result.pages, 0, result.warnings, time.perf_counter() - started)
     stage = write.Staging(out, root)  # pages go to disk as they are rendered; out/ is swapped only at the end
     try:
-        _, result = render_files(root, now, sink=stage.add, **options)
+        _, result = render_files(root, now, sink=stage.add, listing=listing, **options)
         pages = list(result.indexed)
         index = search.index_files({rel: stage.path(rel) for rel, _ in pages}, pages,
                                    root / search.FOLDER if options.get("use_cache", True) else None)
@@ -160,8 +163,8 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
 
 
 def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None, use_cache: bool = True,
-                    progress: Progress = lambda stage, done, total: None,
-                    memory: dict | None = None) -> tuple[list, list[Problem]]:
+                    progress: Progress = lambda stage, done, total: None, memory: dict | None = None,
+                    listing: cache.Listing | None = None) -> tuple[list, list[Problem]]:
     """Every entry loaded, marked up, annotated and checked against its source, sorted by slug: light
     entries (model.light), each with its key; the full ones are in folder (see full_entry).
 
@@ -170,16 +173,21 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
     """
     from . import load
 
-    sources = load.entry_sources(root)
+    listing = listing if listing is not None else cache.content_listing(root)
+    sources = load.entry_sources(root, listing)
     salt = f"{cache.code_fingerprint()}\0{config!r}"
     known, seen = (cache.file_hashes(root), {}) if use_cache else (None, None)
-    keys = [cache.entry_key(root, path, salt, known, seen) for path in sources]
+    keys = [cache.entry_key(root, path, salt, known, seen, listing[path.name])
+            for path in sources]
     if use_cache:
         cache.store_file_hashes(root, seen)
     results: dict[Path, tuple] = {}
+    # the last build's results, in one file (reading 10,000 small ones took seconds); each result is in
+    # a file of its own too, written as it is made, so an interrupted build loses none
+    index = (cache.load(folder, cache.INDEX) or {}) if use_cache and not memory else {}
     if use_cache:
         for path, key in zip(sources, keys):
-            hit = memory.get(key) if memory is not None else None
+            hit = memory.get(key) if memory else index.get(key)
             hit = hit if hit is not None else cache.load(folder, key)
             if hit is not None and (hit[0] is None or (folder / f"{key}.full.pickle").is_file()):
                 results[path] = hit
@@ -189,10 +197,13 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
         results[path] = result
         progress("process", len(results), len(sources))
     if use_cache:
-        cache.prune(folder, set(keys))
+        current = dict(zip(keys, (results[p] for p in sources)))
+        cache.prune(folder, {*keys, cache.INDEX})
+        if current.keys() != (memory or index).keys():
+            cache.store(folder, cache.INDEX, current)
         if memory is not None:
             memory.clear()
-            memory.update(zip(keys, (results[p] for p in sources)))
+            memory.update(current)
     entries = [results[p][0] for p in sources if results[p][0] is not None]
     problems = [problem for p in sources for problem in results[p][1]]
     load.check_unique_slugs(entries, problems)
