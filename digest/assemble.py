@@ -34,21 +34,20 @@ def is_listed(entry: Entry, now: datetime, drafts: bool) -> bool:
 def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bool = False,
              full: Callable[[Entry], Entry] = lambda entry: entry) -> Site:
     """The site's pages. entries may be light (model.light): full(entry) gives an entry page its whole entry."""
-    listed = [replace(e, out_dir=f"{e.slug}/", url=url_for(config, f"{e.slug}/"))
-              for e in entries if is_listed(e, now, drafts)]
+    listed = [e if e.url else replace(e, out_dir=f"{e.slug}/", url=url_for(config, f"{e.slug}/"))
+              for e in entries if is_listed(e, now, drafts)]  # processed entries have their URL already
     listed.sort(key=lambda e: (e.date, e.slug), reverse=True)
     tags = _tags(config, listed)
     stories = _stories(config, listed)
-    events = timeline.merge(listed)
     pages = [*_listing(config, listed), *_entry_pages(config, listed, stories, full), *_tag_pages(config, tags),
              _archive(config, listed), _annotations(config, listed), *_story_pages(config, stories),
              Page("timeline/index.html", url_for(config, "timeline/"), "timeline.html", "Timeline", "timeline",
                   {"entries": tuple(listed), "json_url": url_for(config, "timeline.json")},
-                  derived=partial(_timeline_context, events)),
+                  derived=partial(_timeline_context, tuple(listed))),
              Page("search/index.html", url_for(config, "search/"), "search.html", "Search", "search",
                   {"indexes": tuple(url_for(config, b) for b in search.bundles(len(listed)))}),
              Page("404.html", url_for(config, "404.html"), "404.html", "Page not found", "404")]
-    return Site(entries=tuple(listed), tags=tuple(tags), pages=tuple(pages), stories=tuple(stories), timeline=events)
+    return Site(entries=tuple(listed), tags=tuple(tags), pages=tuple(pages), stories=tuple(stories))
 
 
 def paginate(config: SiteConfig, items: list, first: str, kind: str, template: str, title: str,
@@ -96,7 +95,7 @@ def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryVi
                  full: Callable[[Entry], Entry]) -> list[Page]:
     # an entry page shows only its story's title and link: it gets the story without its entries and
     # timeline, so it does not depend on every entry of the story
-    by_key = {s.key: replace(s, entries=(), timeline=()) for s in stories}
+    by_key = {s.key: replace(s, entries=()) for s in stories}
     pages = []
     for i, entry in enumerate(entries):
         newer = entries[i - 1] if i > 0 else None
@@ -163,10 +162,11 @@ def _archive(config: SiteConfig, entries: list[Entry]) -> Page:
                 {"years": grouped, "count": len(entries)})
 
 
-# The pages that show every entry have the entries as their data (a cache key of entry keys) and
-# what they show of them as derived context (Page.derived), which the key need not pickle again.
+# The pages that show every entry have the entries as their data (a cache key of entry views) and
+# what they show of them as derived context (Page.derived), made only when the page is rendered.
 
-def _timeline_context(events: tuple) -> dict:
+def _timeline_context(entries: tuple[Entry, ...]) -> dict:
+    events = timeline.merge(entries)
     return {"years": timeline.group(events), "count": len(events)}
 
 
@@ -190,18 +190,17 @@ def _stories(config: SiteConfig, entries: list[Entry]) -> list[StoryView]:
     for story in config.stories:
         members = tuple(e for e in entries if e.story == story.key)
         views.append(StoryView(story.key, story.title, story.description, url_for(config, f"stories/{story.key}/"),
-                               members, timeline.merge(members)))
+                               members))
     return views
 
 
 def _story_pages(config: SiteConfig, stories: list[StoryView]) -> list[Page]:
-    # a story's timeline is merged from its entries: the cache key has the entries, the page gets it all
+    # a story's timeline is merged from its entries when its page is rendered
     pages = [Page("stories/index.html", url_for(config, "stories/"), "stories.html", "Stories", "stories",
-                  {"stories": tuple(replace(s, timeline=()) for s in stories)},
-                  derived=partial(dict, stories=tuple(stories)))]
+                  {"stories": tuple(stories)})]
     for story in stories:
         pages.append(Page(f"stories/{story.key}/index.html", story.url, "story.html", story.title, "story",
-                          {"story": replace(story, timeline=()), "entries": story.entries,
+                          {"story": story, "entries": story.entries,
                            "description": story.description,
                            "json_url": url_for(config, f"stories/{story.key}/timeline.json")},
                           derived=partial(_story_context, story)))
@@ -209,4 +208,4 @@ def _story_pages(config: SiteConfig, stories: list[StoryView]) -> list[Page]:
 
 
 def _story_context(story: StoryView) -> dict:
-    return {"story": story, "years": timeline.group(story.timeline)}
+    return {"years": timeline.group(timeline.merge(story.entries))}

@@ -65,11 +65,15 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
         newest = entries[:FEED_SIZE]
         files.update(cached(("feed", folder, title, description, newest),
                             partial(channel, folder, title, description, newest), whole=True))
-    to_absolute = partial(absolute, config)
-    files["timeline.json"] = _json(timeline.timelinejs(site.timeline, config.title, config.description, to_absolute))
-    for story in site.stories:
-        files[f"stories/{story.key}/timeline.json"] = _json(
-            timeline.timelinejs(story.timeline, story.title, story.description, to_absolute))
+
+    def timeline_data(folder: str, title: str, description: str, entries: tuple[Entry, ...]) -> dict[str, bytes]:
+        events = timeline.merge(entries)
+        return {f"{folder}timeline.json": _json(timeline.timelinejs(events, title, description, partial(absolute, config)))}
+
+    for folder, title, description, entries in [("", config.title, config.description, site.entries)] + [
+            (f"stories/{s.key}/", s.title, s.description, s.entries) for s in site.stories]:
+        files.update(cached(("timeline", folder, title, description, entries),
+                            partial(timeline_data, folder, title, description, entries)))
     if cache_folder:
         cache.prune(cache_folder, set(made))
     return files

@@ -204,14 +204,13 @@ class Page:
 
 @dataclass(frozen=True)
 class StoryView:
-    """A running story: its config, its entries (newest first) and its merged timeline."""
+    """A running story: its config and its entries (newest first)."""
 
     key: str
     title: str
     description: str
     url: str
     entries: tuple[Entry, ...]
-    timeline: tuple[TimelineEvent, ...]
 
 
 @dataclass(frozen=True)
@@ -220,7 +219,6 @@ class Site:
     tags: tuple[Tag, ...]
     pages: tuple[Page, ...]
     stories: tuple[StoryView, ...] = ()
-    timeline: tuple[TimelineEvent, ...] = ()  # every event of the site, oldest first
 
 
 def light(entry: Entry) -> Entry:

@@ -182,8 +182,9 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
     if use_cache:
         cache.store_file_hashes(root, seen)
     results: dict[Path, tuple] = {}
-    # the last build's results, in one file (reading 10,000 small ones took seconds); each result is in
-    # a file of its own too, written as it is made, so an interrupted build loses none
+    # the results of a recent build, in one file (reading 10,000 small ones took seconds); each result
+    # is in a file of its own too, written as it is made, so an interrupted build loses none, and the
+    # index is written again only when more than one entry in twenty is not in it
     index = (cache.load(folder, cache.INDEX) or {}) if use_cache and not memory else {}
     if use_cache:
         for path, key in zip(sources, keys):
@@ -198,9 +199,9 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
         progress("process", len(results), len(sources))
     if use_cache:
         current = dict(zip(keys, (results[p] for p in sources)))
-        cache.prune(folder, {*keys, cache.INDEX})
-        if current.keys() != (memory or index).keys():
+        if not memory and len(index.keys() ^ current.keys()) > len(current) // 20:
             cache.store(folder, cache.INDEX, current)
+        cache.prune(folder, {*keys, cache.INDEX})
         if memory is not None:
             memory.clear()
             memory.update(current)
@@ -217,7 +218,7 @@ def full_entry(folder: Path, entry: Entry) -> Entry:
     if full is None:
         raise SiteError([problem(entry.src_path, 1, 1, "the processed entry vanished from the build cache during the build",
                                  "Build again; do not remove .cache/ while a build runs")])
-    return replace(full, out_dir=entry.out_dir, url=entry.url)
+    return full
 
 
 def _process_many(root: Path, config, folder: Path, todo: list[tuple[Path, str]], jobs: int | None) -> list[tuple]:
@@ -240,6 +241,7 @@ def process_chunk(root: Path, config, folder: Path, todo: list[tuple[Path, str]]
     renderers. The full entry goes to folder as <key>.full and the result as <key> (the cache), so
     only light entries travel back."""
     from . import annotate, load, markup, verify
+    from .assemble import url_for
 
     renderers = markup.make_renderers(config)
     results = []
@@ -253,7 +255,7 @@ def process_chunk(root: Path, config, folder: Path, todo: list[tuple[Path, str]]
             (entry,), found = verify.verify_entries([entry], [])  # digest vs source: findings are warnings
             problems += found
         if entry is not None:
-            entry = replace(entry, key=key)
+            entry = replace(entry, key=key, out_dir=f"{entry.slug}/", url=url_for(config, f"{entry.slug}/"))
             cache.store(folder, f"{key}.full", entry)
             entry = light(entry)
             entry = replace(entry, view=cache.view(entry))

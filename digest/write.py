@@ -42,6 +42,7 @@ class Staging:
         self._dirs: dict[str, list] = before.get("dirs", {})
         self.in_place = bool(self._before) and "dirs" in before and self.out_dir.is_dir()  # else: the whole site, swapped in
         self._hashes: dict[str, str] = {}
+        self._kept: dict[str, list] = {}  # the manifest's records of the files left as they are
         self._staged: set[str] = set()
         self._made: set[str] = {str(self.folder)}
         self.written = 0
@@ -53,10 +54,12 @@ class Staging:
         fingerprint = self._hashes[rel] = sha or _fingerprint(data)  # a file given twice: the last one wins
         target = os.path.join(self.folder, rel)  # plain strings: this runs for every file of the site
         if self.in_place and _unchanged(self._before.get(rel), fingerprint, os.path.join(self.out_dir, rel)):
+            self._kept[rel] = self._before[rel]
             if rel in self._staged:
                 self._staged.discard(rel)
                 os.unlink(target)
             return
+        self._kept.pop(rel, None)
         parent = os.path.dirname(target)
         if parent not in self._made:
             os.makedirs(parent, exist_ok=True)
@@ -78,19 +81,22 @@ class Staging:
         """Put the staged files in place; returns the number of files (re)written."""
         self.manifest.unlink(missing_ok=True)  # until it is written again, the output is not to be trusted
         if self.in_place:
-            self._update()
+            touched = self._update()
+            dirs = {folder: time for folder, time in self._dirs.items() if folder not in touched}
         else:
             if self.out_dir.exists():
                 os.replace(self.out_dir, self._old)
             os.replace(self.folder, self.out_dir)
             shutil.rmtree(self._old, ignore_errors=True)
-        _write_manifest(self.manifest, self.out_dir, self._hashes)
+            dirs = {}
+        _write_manifest(self.manifest, self.out_dir, self._hashes, self._kept, dirs)
         return len(self._staged)
 
-    def _update(self) -> None:
+    def _update(self) -> set[str]:
         """Remove what the site no longer has (and what was put in out_dir by hand), then move the
-        staged files in."""
+        staged files in; returns the folders whose names changed."""
         gone = _strays(self.out_dir, self._before, self._dirs) + [rel for rel in self._before if rel not in self._hashes]
+        touched = {folder for rel in gone + list(self._staged) for folder in _folders(rel)}
         for rel in gone:
             path = self.out_dir / rel
             if path.is_dir() and not path.is_symlink():
@@ -106,6 +112,7 @@ class Staging:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.folder / rel, target)
         shutil.rmtree(self.folder, ignore_errors=True)
+        return touched
 
     def abort(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -150,17 +157,30 @@ def _read_manifest(path: Path, out_dir: Path) -> dict:
     return data if data.get("out") == str(out_dir) else {}
 
 
-def _write_manifest(path: Path, out_dir: Path, hashes: dict[str, str]) -> None:
+def _folders(rel: str) -> list[str]:
+    """The folders a path is in, innermost first, down to out_dir itself ("")."""
+    folders = []
+    while rel:
+        rel = rel.rpartition("/")[0]
+        folders.append(rel)
+    return folders
+
+
+def _write_manifest(path: Path, out_dir: Path, hashes: dict[str, str], kept: dict[str, list],
+                    kept_dirs: dict[str, int]) -> None:
+    """Record each file's fingerprint, size and time, and each folder's time; kept and kept_dirs hold
+    the records that are still true (the files and folders an update left alone), the others are stat'ed."""
     files, dirs = {}, {}
     for rel, fingerprint in hashes.items():
-        stat = os.stat(os.path.join(out_dir, rel))
-        files[rel] = [fingerprint, stat.st_size, stat.st_mtime_ns]
-        folder = rel.rpartition("/")[0]
-        while folder not in dirs:
-            dirs[folder] = os.stat(os.path.join(out_dir, folder)).st_mtime_ns
-            if not folder:
+        record = kept.get(rel)
+        if record is None:
+            stat = os.stat(os.path.join(out_dir, rel))
+            record = [fingerprint, stat.st_size, stat.st_mtime_ns]
+        files[rel] = record
+        for folder in _folders(rel):
+            if folder in dirs:
                 break
-            folder = folder.rpartition("/")[0]
+            dirs[folder] = kept_dirs.get(folder) or os.stat(os.path.join(out_dir, folder)).st_mtime_ns
     dirs.setdefault("", os.stat(out_dir).st_mtime_ns)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"out": str(out_dir), "files": files, "dirs": dirs}), encoding="utf-8")
