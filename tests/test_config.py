@@ -89,3 +89,16 @@ def test_base_url_override_and_language_quotes(tmp_path):
 def test_missing_site_yaml(tmp_path):
     (found,) = problems(tmp_path / "site.yaml")
     assert "site.yaml not found" in found
+
+
+def test_a_config_keys_the_cache_the_same_whatever_was_asked_of_it(tmp_path):
+    import pickle
+
+    from digest import cache
+
+    path = write(tmp_path, "title: T\nbase_url: https://example.org/repo/\n")
+    fresh, used = load_config(path), load_config(path)
+    assert (used.base_path, used.origin) == ("/repo/", "https://example.org")  # cached once asked for
+    assert cache.fingerprint(fresh) == cache.fingerprint(used)
+    copy = pickle.loads(pickle.dumps(used))  # as the worker processes get it
+    assert copy == used and copy.base_path == "/repo/"
