@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields as dataclass_fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,7 @@ class SiteConfig:
     def __getstate__(self) -> dict:
         """Its fields only: what the cached properties below hold, and whether they were asked for
         yet, is no part of a config (its pickle is part of cache keys)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {f.name: getattr(self, f.name) for f in dataclass_fields(self)}
 
     @cached_property  # asked for by every URL of every page
     def base_path(self) -> str:
