@@ -104,13 +104,13 @@ def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryVi
                           {"entry": entry, "newer": newer, "older": older, "description": entry.summary,
                            "story": by_key.get(entry.story),
                            "tags": tuple(_tag_ref(config, t) for t in entry.tags)},
-                          key=entry.key, derived=partial(_entry_context, full, entry)))
+                          shows=entry.slug, derived=partial(_entry_context, full, entry)))
     return pages
 
 
 def _entry_context(full: Callable[[Entry], Entry], entry: Entry) -> dict:
     """What an entry page needs of its whole entry, and its own timeline (the page's cache key has the
-    entry's key already)."""
+    whole entry's key: Page.shows)."""
     events = timeline.group(timeline.merge([entry])) if entry.timeline else ()
     entry = full(entry)
     return {"entry": entry, "thread": thread(entry), "comments_by_id": {c.id: c for c in entry.comments},

@@ -60,6 +60,18 @@ def content_listing(root: Path) -> Listing:
     return groups
 
 
+def relisted(root: Path, listing: Listing, names: set[str]) -> Listing:
+    """listing with the files under content/<name> listed again for each of names (gone: dropped)."""
+    listing = dict(listing)
+    for name in names:
+        path = root / "content" / name
+        listing[name] = walk(path, f"content/{name}/") if path.is_dir() else \
+            [(f"content/{name}", path.stat())] if path.exists() else []
+        if not listing[name]:
+            del listing[name]
+    return listing
+
+
 def entry_key(root: Path, source: Path, salt: str, known: dict[str, list] | None = None,
               seen: dict[str, list] | None = None, listed: list[tuple[str, os.stat_result]] | None = None) -> str:
     """A key for one entry: salt (config and code) plus the bytes of its files and the names of its resources.
@@ -105,13 +117,11 @@ def read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def fingerprint(value: Any, whole: bool = False) -> str:
+def fingerprint(value: Any) -> str:
     """A hash of what a template is given: an entry by its view (what a list shows of it: model.light)
-    and URL, or by its key (all of it) when whole, anything else by its content."""
+    and URL, anything else by its content. What shows an entry whole adds the entry's key."""
     buffer = io.BytesIO()
-    pickler = _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.whole = whole
-    pickler.dump(value)
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
@@ -122,11 +132,9 @@ def view(entry: Entry) -> str:
 
 
 class _Pickler(pickle.Pickler):
-    whole = False
-
     def persistent_id(self, obj: Any) -> str | None:
-        if isinstance(obj, Entry):  # its key or view stands for its content
-            return f"{obj.key if self.whole or not obj.view else obj.view}|{obj.url}|{obj.out_dir}"
+        if isinstance(obj, Entry):  # its view (or, unprocessed, its key) stands for its content
+            return f"{obj.view or obj.key}|{obj.url}|{obj.out_dir}"
         return None
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import partial
 from html import escape
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 from xml.etree import ElementTree as ET
 
 from . import cache, timeline
@@ -30,22 +30,37 @@ def absolute(config: SiteConfig, url: str) -> str:
 
 
 def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] = lambda entry: entry,
-                 cache_folder: Path | None = None, salt: str = "") -> dict[str, bytes]:
+                 cache_folder: Path | None = None, salt: str = "", keys: Mapping[str, str] | None = None,
+                 memory: dict | None = None) -> dict[str, bytes]:
     """The feeds and data files. site.entries may be light (model.light): full(entry) gives a feed item
-    its whole entry (only the newest FEED_SIZE of each feed are asked for). With a cache folder, a feed
-    whose entries (by their keys; the annotations by their views) and salt (code, config, templates) are unchanged is taken from the cache."""
-    made: dict[str, dict[str, bytes]] = {}
+    its whole entry (only the newest FEED_SIZE of each feed are asked for).
 
-    def cached(inputs: tuple, make: Callable[[], dict[str, bytes]], whole: bool = False) -> dict[str, bytes]:
-        key = cache.fingerprint((salt, config, inputs), whole)
+    With a cache folder, a file whose inputs are unchanged is taken from the cache: its entries by their
+    views (cache.fingerprint) and, for a feed, which shows them whole, their keys (keys: {slug: key}
+    of the whole entries, else each entry's own), plus salt (code, config, templates). memory, a dict a
+    long-lived caller (serve) keeps, holds the inputs' fingerprints and the sitemap while the site is
+    the same object and the salt the same."""
+    made: dict[str, dict[str, bytes]] = {}
+    keys = keys or {}
+    if memory is not None and (memory.get("site") is not site or memory.get("salt") != salt):
+        memory.clear()
+        memory.update(site=site, salt=salt)
+    known = memory.setdefault("inputs", {}) if memory is not None else {}
+
+    def cached(inputs: tuple, make: Callable[[], dict[str, bytes]], shown: tuple[Entry, ...] = ()) -> dict[str, bytes]:
+        key = known.get(inputs[:2]) or known.setdefault(inputs[:2], cache.fingerprint((salt, config, inputs)))
+        if shown:
+            key = cache.fingerprint((key, *(keys.get(e.slug, e.key) for e in shown)))
         files = cache.load(cache_folder, key) if cache_folder else None
         made[key] = files if files is not None else make()
         if cache_folder and files is None:
             cache.store(cache_folder, key, made[key])
         return made[key]
 
-    files = cached(("annotations", site.entries), lambda: {"annotations.jsonld": annotations_jsonld(site, config)})
-    files = {**files, "sitemap.xml": sitemap(site, config), "robots.txt": robots(config)}
+    files = cached(("annotations", "", site.entries), lambda: {"annotations.jsonld": annotations_jsonld(site, config)})
+    if "sitemap" not in known:
+        known["sitemap"] = sitemap(site, config)
+    files = {**files, "sitemap.xml": known["sitemap"], "robots.txt": robots(config)}
     channels = [("", config.title, config.description, site.entries)]
     channels += [(f"tags/{t.slug}/", f"{config.title}: {t.name}", f"Entries tagged {t.name}", t.entries) for t in site.tags]
     channels += [(f"stories/{s.key}/", f"{config.title}: {s.title}", s.description, s.entries) for s in site.stories]
@@ -64,7 +79,7 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
     for folder, title, description, entries in channels:
         newest = entries[:FEED_SIZE]
         files.update(cached(("feed", folder, title, description, newest),
-                            partial(channel, folder, title, description, newest), whole=True))
+                            partial(channel, folder, title, description, newest), shown=newest))
 
     def timeline_data(folder: str, title: str, description: str, entries: tuple[Entry, ...]) -> dict[str, bytes]:
         events = timeline.merge(entries)

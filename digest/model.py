@@ -194,9 +194,9 @@ class Page:
     title: str
     kind: str
     data: dict = field(default_factory=dict, compare=False, hash=False)
-    # what the page shows besides data, for its cache key: an entry page's full entry (by its key), as
-    # data holds the light one (entries stand in a cache key by their view, cache.fingerprint)
-    key: str = ""
+    # the slug of the entry an entry page shows whole: data holds its light form (which stands in the
+    # cache key by its view, cache.fingerprint), so render adds the key of the whole entry
+    shows: str = ""
     # more of what the template is given, computed only when the page is rendered: a pure function of
     # data (an entry's comment tree from the entry), so it takes no part in the page's cache key
     derived: Callable[[], dict] | None = field(default=None, compare=False, hash=False)

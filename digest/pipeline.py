@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import cache, write
 from .errors import Problem, SiteError, problem, raise_errors, strict as promote, warning
@@ -41,7 +41,8 @@ class BuildResult:
 def render_files(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
                  strict: bool = False, progress: Progress = lambda stage, done, total: None,
                  jobs: int | None = None, use_cache: bool = True, memory: dict | None = None,
-                 sink: Sink | None = None, listing: cache.Listing | None = None) -> tuple[Files, BuildResult]:
+                 sink: Sink | None = None, listing: cache.Listing | None = None,
+                 changed: Sequence[str] | None = None) -> tuple[Files, BuildResult]:
     """Every stage but writing: {output path: bytes | Path}, and the result. Raises SiteError on errors.
     With a sink, each file goes to sink(path, data, sha) as it is made (sha: the sha256 of a page's bytes,
     or None), cached pages as their cached file, and the dict stays empty.
@@ -49,14 +50,19 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     Entries are processed (load, markup, annotate, verify) one by one, from the cache when their files,
     the config and the code are unchanged, else in a pool of `jobs` processes; the result is the same.
     listing: content/ as cache.content_listing found it at the start of the build (else it is listed).
+
+    memory, a dict a long-lived caller (serve) keeps between builds, holds what the last build made:
+    processed entries, the assembled site (kept while every entry shows the same in lists: only the
+    pages that show an entry whole are made again), page keys, rendered pages, compiled templates.
+    changed: the site paths changed since the last call with this memory (None: unknown).
     """
     with _fewer_collections():
         if not use_cache:  # the processed entries still go to a folder, a throwaway one, and come back one by one
             with tempfile.TemporaryDirectory(prefix="digest-entries-") as folder:
                 return _render_files(root, now, Path(folder), base_url, drafts, strict, progress, jobs, False,
-                                     memory, sink, listing)
+                                     memory, sink, listing, changed)
         return _render_files(root, now, root / cache.FOLDER, base_url, drafts, strict, progress, jobs, True,
-                             memory, sink, listing)
+                             memory, sink, listing, changed)
 
 
 @contextmanager
@@ -74,24 +80,32 @@ def _fewer_collections():
 
 def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None, drafts: bool, strict: bool,
                   progress: Progress, jobs: int | None, use_cache: bool, memory: dict | None,
-                  sink: Sink | None, listing: cache.Listing | None) -> tuple[Files, BuildResult]:
+                  sink: Sink | None, listing: cache.Listing | None, changed: Sequence[str] | None
+                  ) -> tuple[Files, BuildResult]:
     from . import assemble, config as config_stage, feeds, render
 
     started = time.perf_counter()
     config = config_stage.load_config(root / "site.yaml", base_url)
-    # memory (serve's, kept between rebuilds): processed entries and rendered pages
-    entries_memory, pages_memory = (memory.setdefault("entries", {}), memory.setdefault("pages", {})) \
-        if memory is not None else (None, None)
     entries, warnings = process_entries(root, config, folder, jobs=jobs, use_cache=use_cache, progress=progress,
-                                        memory=entries_memory, listing=listing)
+                                        memory=memory, listing=listing, changed=changed)
     if not config.origin:
         warnings.append(warning(config.path, 1, 1, f"base_url {config.base_url!r} has no scheme and host, so feeds, "
                                 "the sitemap and canonical links use relative URLs",
                                 "Set base_url to the site's full URL, e.g. https://user.github.io/repo/, or pass --base-url"))
     if strict and warnings:
         raise SiteError(promote(warnings))
-    full = partial(full_entry, folder)
-    site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts, full)
+    keys = {e.slug: e.key for e in entries}  # of the whole entries, which pages and feeds load by slug
+    views = (config, now, drafts, tuple((e.slug, e.view) for e in entries))
+    last = memory.get("site") if memory is not None else None
+    if last is not None and last[0] == views and all(view for _, view in views[3]):
+        site, keys = last[1], last[2]  # every entry shows the same in lists: the same site, its entries' keys anew
+        keys.clear()
+        keys.update((e.slug, e.key) for e in entries)
+    else:
+        site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts, partial(full_entry, folder, keys))
+        if memory is not None:
+            memory["site"] = (views, site, keys)
+    full = partial(full_entry, folder, keys)
     future = [e.date for e in entries if e.date > now and (drafts or not e.draft)]
     static = render.static_files(root)
     salt = render.templates_fingerprint(root, config, static)
@@ -108,9 +122,10 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     rendered = render.render_site(site, config, env, root, static, lambda done, total: progress("render", done, total),
                                   pages, salt,
                                   jobs=(jobs or os.cpu_count() or 1) if sink is not None else 1, lazy=sink is not None,
-                                  memory=pages_memory)
+                                  memory=memory, keys=keys)
     feed_files = ((rel, data, None) for rel, data in feeds.render_feeds(
-        site, config, full, root / cache.FEEDS if use_cache else None, salt).items())
+        site, config, full, root / cache.FEEDS if use_cache else None, salt, keys,
+        memory.setdefault("feeds", {}) if memory is not None else None).items())
     for rel, data, sha in itertools.chain(rendered, feed_files):
         if sink is not None:
             sink(rel, data, sha)
@@ -164,32 +179,45 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
 
 def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None, use_cache: bool = True,
                     progress: Progress = lambda stage, done, total: None, memory: dict | None = None,
-                    listing: cache.Listing | None = None) -> tuple[list, list[Problem]]:
+                    listing: cache.Listing | None = None, changed: Sequence[str] | None = None
+                    ) -> tuple[list, list[Problem]]:
     """Every entry loaded, marked up, annotated and checked against its source, sorted by slug: light
     entries (model.light), each with its key; the full ones are in folder (see full_entry).
 
-    `memory`, a dict a long-lived caller (serve) keeps between builds, holds processed entries by key in
-    front of the cache on disk. Raises SiteError with every problem of every entry when any is an error.
+    `memory`, a dict a long-lived caller (serve) keeps between builds, holds the processed entries by
+    key ("entries", in front of the cache on disk), and content/ as last listed and keyed ("listing",
+    "keys"): given `changed`, the site paths changed since the last call, only the entries they are in
+    are listed and keyed again. Raises SiteError with every problem of every entry when any is an error.
     """
     from . import load
 
-    listing = listing if listing is not None else cache.content_listing(root)
-    sources = load.entry_sources(root, listing)
     salt = f"{cache.code_fingerprint()}\0{config!r}"
-    known, seen = (cache.file_hashes(root), {}) if use_cache else (None, None)
-    keys = [cache.entry_key(root, path, salt, known, seen, listing[path.name])
-            for path in sources]
-    if use_cache:
+    kept = memory.setdefault("entries", {}) if memory is not None else {}
+    last = (memory.get("listing"), memory.get("keys")) if memory is not None and changed is not None else (None, None)
+    names = {rel.split("/")[1] for rel in changed if rel.startswith("content/")} if changed is not None else set()
+    incremental = listing is None and last[0] is not None and "content" not in (changed or ())
+    if listing is None:
+        listing = cache.relisted(root, last[0], names) if incremental else cache.content_listing(root)
+    sources = load.entry_sources(root, listing)
+    known_keys = last[1][1] if incremental and last[1] and last[1][0] == salt else {}
+    known, seen = (cache.file_hashes(root), {}) if use_cache and not known_keys else (None, None)
+    keys = [known_keys.get(path.name) if path.name not in names and path.name in known_keys
+            else cache.entry_key(root, path, salt, known, seen, listing[path.name]) for path in sources]
+    if memory is not None:
+        memory["listing"], memory["keys"] = listing, (salt, dict(zip((p.name for p in sources), keys)))
+    if seen:
         cache.store_file_hashes(root, seen)
     results: dict[Path, tuple] = {}
     # the results of a recent build, in one file (reading 10,000 small ones took seconds); each result
     # is in a file of its own too, written as it is made, so an interrupted build loses none, and the
     # index is written again only when more than one entry in twenty is not in it
-    index = (cache.load(folder, cache.INDEX) or {}) if use_cache and not memory else {}
+    index = (cache.load(folder, cache.INDEX) or {}) if use_cache and not kept else {}
     if use_cache:
         for path, key in zip(sources, keys):
-            hit = memory.get(key) if memory else index.get(key)
-            hit = hit if hit is not None else cache.load(folder, key)
+            if key in kept:  # serve's memory
+                results[path] = kept[key]
+                continue
+            hit = index.get(key) or cache.load(folder, key)
             if hit is not None and (hit[0] is None or (folder / f"{key}.full.pickle").is_file()):
                 results[path] = hit
     progress("process", len(results), len(sources))
@@ -199,12 +227,12 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
         progress("process", len(results), len(sources))
     if use_cache:
         current = dict(zip(keys, (results[p] for p in sources)))
-        if not memory and len(index.keys() ^ current.keys()) > len(current) // 20:
+        if not kept and len(index.keys() ^ current.keys()) > len(current) // 20:
             cache.store(folder, cache.INDEX, current)
-        cache.prune(folder, {*keys, cache.INDEX})
+        if not incremental:  # (serve prunes when it lists everything, not on every edit)
+            cache.prune(folder, {*keys, cache.INDEX})
         if memory is not None:
-            memory.clear()
-            memory.update(current)
+            memory["entries"] = current
     entries = [results[p][0] for p in sources if results[p][0] is not None]
     problems = [problem for p in sources for problem in results[p][1]]
     load.check_unique_slugs(entries, problems)
@@ -212,9 +240,10 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
     return sorted(entries, key=lambda e: e.slug), problems
 
 
-def full_entry(folder: Path, entry: Entry) -> Entry:
-    """The whole of a processed entry (article and comments included), as process_entries left it."""
-    full = cache.load(folder, f"{entry.key}.full")
+def full_entry(folder: Path, keys: dict[str, str], entry: Entry) -> Entry:
+    """The whole of a processed entry (article and comments included), as process_entries left it:
+    keys, {slug: key}, has the key of its latest version (a site kept by serve holds older light ones)."""
+    full = cache.load(folder, f"{keys.get(entry.slug, entry.key)}.full")
     if full is None:
         raise SiteError([problem(entry.src_path, 1, 1, "the processed entry vanished from the build cache during the build",
                                  "Build again; do not remove .cache/ while a build runs")])

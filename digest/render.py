@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Mapping
 
 from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, PackageLoader,
                     StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError)
@@ -75,24 +75,28 @@ def templates_fingerprint(root: Path, config: SiteConfig, static: dict[str, Path
 def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, static: dict[str, Path],
                 progress: Callable[[int, int], None] = lambda done, total: None,
                 cache_folder: Path | None = None, salt: str = "", jobs: int = 1, lazy: bool = False,
-                memory: dict | None = None) -> Iterator[tuple[str, bytes | Path, str | None]]:
+                memory: dict | None = None, keys: Mapping[str, str] | None = None
+                ) -> Iterator[tuple[str, bytes | Path, str | None]]:
     """Every page, and the static files and bundle resources, one by one as (output path, bytes or a file
     to copy, the sha256 of a page's bytes or None). With a cache folder, a page whose template inputs
     and data (its key, cache.fingerprint) were rendered before comes from the cache: as its cached file
     when lazy (nothing read: the cache knows its hash), else as bytes. With jobs > 1, pages render in
     that many forked processes (which inherit the site, so nothing big is sent to them), in order.
-    memory, a dict a long-lived caller (serve) keeps, holds pages ({key: (bytes, sha256)}) in front of
-    the cache on disk; it keeps this build's pages only."""
+    keys: {slug: key} of the whole entries that entry pages show (Page.shows), else each entry's own.
+    memory, a dict a long-lived caller (serve) keeps, holds under "pages" this build's pages ({key:
+    (bytes, sha256)}) in front of the cache on disk, and under "page_keys" what _page_key gave for
+    each page, while the site is the same object and the salt the same."""
     for rel, path in static.items():
         yield rel, path, None
     used: dict[str, str] = {}  # key -> sha256 of the page's bytes
     known = cache.page_hashes(cache_folder) if cache_folder else {}
     pages = site.pages
+    keys = keys or {}
     if jobs > 1 and len(pages) >= 200 and "fork" in multiprocessing.get_all_start_methods():
         size = max(20, len(pages) // (jobs * 8))
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                 initargs=(pages, env, root, cache_folder, salt, lazy, known)) as pool:
+                                 initargs=(pages, env, root, cache_folder, salt, lazy, known, keys)) as pool:
             parts = pool.map(_render_range, range(0, len(pages), size), [size] * (-(-len(pages) // size)))
             done = 0
             for part in parts:
@@ -102,14 +106,20 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
                     yield out_path, data, sha
                     progress(done, len(pages))
     else:
+        kept = memory.setdefault("pages", {}) if memory is not None else None
+        last = memory.get("page_keys") if memory is not None else None
+        page_keys = last[2] if last and last[0] is site and last[1] == salt else [None] * len(pages)
         for i, page in enumerate(pages):
-            key, out_path, data, sha = _render_cached(page, env, root, cache_folder, salt, lazy, known, memory)
+            page_keys[i] = page_keys[i] or _page_key(page, salt)
+            key, out_path, data, sha = _render_cached(page, env, root, cache_folder, salt, lazy, known, kept,
+                                                      keys, page_keys[i])
             used[key] = sha
             yield out_path, data, sha
             progress(i + 1, len(pages))
         if memory is not None:
-            for old in [key for key in memory if key not in used]:
-                del memory[old]
+            for old in [key for key in kept if key not in used]:
+                del kept[old]
+            memory["page_keys"] = (site, salt, page_keys)
     if cache_folder:
         cache.prune(cache_folder, set(used))
         cache.store_page_hashes(cache_folder, used)  # after the prune, which drops it with every unused file
@@ -120,13 +130,23 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
     yield ".nojekyll", b"", None
 
 
+def _page_key(page: Page, salt: str) -> str:
+    """What the page's template is given, fingerprinted (entries by their views: cache.fingerprint)."""
+    return cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))
+
+
 def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path | None, salt: str,
-                   lazy: bool = False, known: dict[str, str] | None = None, kept: dict | None = None
+                   lazy: bool = False, known: dict[str, str] | None = None, kept: dict | None = None,
+                   keys: Mapping[str, str] | None = None, data_key: str | None = None
                    ) -> tuple[str, str, bytes | Path, str]:
     """(key, output path, bytes or the cached file, sha256 of the bytes) of one page: from the page
     cache, or rendered (and cached). When lazy, the page is given as its cached file: unread when
-    known ({key: sha256} of cached pages) has it. kept: pages held in memory, {key: (bytes, sha256)}."""
-    key = cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.key, page.data))
+    known ({key: sha256} of cached pages) has it. kept: pages held in memory, {key: (bytes, sha256)}.
+    The key: data_key (_page_key, made here when not given), and for an entry page, its entry's key."""
+    key = data_key or _page_key(page, salt)
+    if page.shows:
+        whole = (keys or {}).get(page.shows) or page.data["entry"].key
+        key = hashlib.sha256(f"{key}\0{whole}".encode()).hexdigest()
     if kept is not None and key in kept:
         return (key, page.out_path, *kept[key])
     if cache_folder and lazy and known and key in known and (cache_folder / key).is_file():
@@ -151,8 +171,9 @@ def _start_worker(*state) -> None:
 
 
 def _render_range(start: int, size: int) -> list[tuple[str, str, bytes | Path, str]]:
-    pages, env, root, cache_folder, salt, lazy, known = _worker["state"]
-    return [_render_cached(page, env, root, cache_folder, salt, lazy, known) for page in pages[start:start + size]]
+    pages, env, root, cache_folder, salt, lazy, known, keys = _worker["state"]
+    return [_render_cached(page, env, root, cache_folder, salt, lazy, known, None, keys)
+            for page in pages[start:start + size]]
 
 
 def render_page(env: Environment, template: str, context: dict, root: Path) -> bytes:

@@ -58,18 +58,23 @@ class Built:
     search_cache: Path | None = None  # where unchanged shards of the search index are kept
 
 
-Build = Callable[[], Built]
+Build = Callable[[Sequence[str]], Built]  # given the site paths changed since the last call
 
 
 def site_builder(root: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
                  strict: bool = False) -> Build:
     """The rebuild callable for a site folder: the whole pipeline in memory, nothing written."""
-    memory: dict = {}  # processed entries kept between rebuilds: only edited ones are read again
+    memory: dict = {}  # what the last build made (pipeline.render_files): only what an edit touches is made again
+    fresh = True  # the first build, and the one after a failed build, look at every source
 
-    def build() -> Built:
+    def build(changed: Sequence[str] = ()) -> Built:
+        nonlocal fresh
+        look = None if fresh else changed
+        fresh = True
         base_path = config_stage.load_config(root / CONFIG, base_url).base_path
         files, result = pipeline.render_files(root, now, base_url=base_url, drafts=drafts, strict=strict,
-                                              memory=memory)
+                                              memory=memory, changed=look)
+        fresh = False
         # the search index is made when asked for
         return Built(files, base_path, result.warnings, result.indexed, root / search.FOLDER)
     return build
@@ -158,7 +163,7 @@ class LiveSite:
             target = self._wanted
         started = time.perf_counter()
         try:
-            built = self._build()
+            built = self._build(sources)
         except SiteError as exc:
             return self._failed(target, sources, started, tuple(exc.problems))
         except OSError as exc:       # a file vanished mid-build (a checkout): the next event rebuilds

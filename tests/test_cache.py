@@ -188,3 +188,39 @@ def test_entries_and_pages_kept_in_memory_between_builds_give_the_same_site(fixt
     fresh, _ = pipeline.render_files(root, CLOCK, use_cache=False)
     assert set(again) == set(fresh) and all(again[p] == fresh[p] for p in fresh if p in again)
     assert b"Short, edited." in again["second/index.html"]
+
+
+def contents(files: dict) -> dict[str, bytes]:
+    return {rel: data.read_bytes() if isinstance(data, Path) else data for rel, data in files.items()}
+
+
+def test_builds_told_what_changed_give_the_same_site_as_fresh_ones(sample_site):
+    """serve tells each build which files changed: it lists and keys only their entries, and keeps
+    the assembled site while every entry shows the same in lists."""
+    root = sample_site
+    memory: dict = {}
+    pipeline.render_files(root, CLOCK, memory=memory)
+    talks = root / "content/ukraine-peace-talks/index.md"
+    sullivan = root / "content/sullivan-no-stalemate/index.md"
+    steps = [
+        ("prose", ["content/ukraine-peace-talks/index.md"],
+         lambda: talks.write_text(talks.read_text().replace("\n---\n", "\n---\n\nA new first paragraph.\n", 1))),
+        ("comment", ["content/ukraine-peace-talks/comments.yaml"],
+         lambda: (root / "content/ukraine-peace-talks/comments.yaml").write_text(
+             (root / "content/ukraine-peace-talks/comments.yaml").read_text().replace("Ukraine", "Kyiv", 1))),
+        ("title", ["content/sullivan-no-stalemate/index.md"],
+         lambda: sullivan.write_text(sullivan.read_text().replace("title: \"", "title: \"Retitled, ", 1))),
+        ("new entry", ["content/added.md"],
+         lambda: (root / "content/added.md").write_text('---\ntitle: "Added"\ndate: 2023-11-20\n---\n\nNew.\n')),
+        ("removed", ["content/added.md"], lambda: (root / "content/added.md").unlink()),
+        ("nothing", [], lambda: None),
+    ]
+    for name, changed, edit in steps:
+        site_before = memory["site"][1]
+        edit()
+        files, result = pipeline.render_files(root, CLOCK, memory=memory, changed=changed)
+        fresh, _ = pipeline.render_files(root, CLOCK, use_cache=False)
+        assert contents(files) == contents(fresh), name
+        same_site = memory["site"][1] is site_before
+        assert same_site == (name in ("prose", "comment", "nothing")), name
+    assert b"Retitled, " in files["archive/index.html"] and "added/index.html" not in files
