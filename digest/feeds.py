@@ -42,6 +42,7 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
     the same object and the salt the same."""
     made: dict[str, dict[str, bytes]] = {}
     keys = keys or {}
+    prune = cache_folder is not None and not memory  # (serve prunes on its first build only)
     if memory is not None and (memory.get("site") is not site or memory.get("salt") != salt):
         memory.clear()
         memory.update(site=site, salt=salt)
@@ -89,7 +90,7 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
             (f"stories/{s.key}/", s.title, s.description, s.entries) for s in site.stories]:
         files.update(cached(("timeline", folder, title, description, entries),
                             partial(timeline_data, folder, title, description, entries)))
-    if cache_folder:
+    if prune:
         cache.prune(cache_folder, set(made))
     return files
 

@@ -198,43 +198,49 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
     incremental = listing is None and last[0] is not None and "content" not in (changed or ())
     if listing is None:
         listing = cache.relisted(root, last[0], names) if incremental else cache.content_listing(root)
-    sources = load.entry_sources(root, listing)
+    if incremental and memory.get("sources") is not None:  # the last build's, with the changed names looked at again
+        sources = sorted([p for p in memory["sources"] if p.name not in names]
+                         + load.entry_sources(root, {name: listing[name] for name in names if name in listing}),
+                         key=lambda path: path.name)
+    else:
+        sources = load.entry_sources(root, listing)
     known_keys = last[1][1] if incremental and last[1] and last[1][0] == salt else {}
     known, seen = (cache.file_hashes(root), {}) if use_cache and not known_keys else (None, None)
-    keys = [known_keys.get(path.name) if path.name not in names and path.name in known_keys
-            else cache.entry_key(root, path, salt, known, seen, listing[path.name]) for path in sources]
+    source_names = [path.name for path in sources]
+    keys = [known_keys[name] if name in known_keys and name not in names
+            else cache.entry_key(root, path, salt, known, seen, listing[name]) for path, name in zip(sources, source_names)]
     if memory is not None:
-        memory["listing"], memory["keys"] = listing, (salt, dict(zip((p.name for p in sources), keys)))
+        memory.update(listing=listing, sources=sources, keys=(salt, dict(zip(source_names, keys))))
     if seen:
         cache.store_file_hashes(root, seen)
-    results: dict[Path, tuple] = {}
+    results: dict[str, tuple] = {}  # by key
     # the results of a recent build, in one file (reading 10,000 small ones took seconds); each result
     # is in a file of its own too, written as it is made, so an interrupted build loses none, and the
     # index is written again only when more than one entry in twenty is not in it
     index = (cache.load(folder, cache.INDEX) or {}) if use_cache and not kept else {}
     if use_cache:
-        for path, key in zip(sources, keys):
+        for key in keys:
             if key in kept:  # serve's memory
-                results[path] = kept[key]
+                results[key] = kept[key]
                 continue
             hit = index.get(key) or cache.load(folder, key)
             if hit is not None and (hit[0] is None or (folder / f"{key}.full.pickle").is_file()):
-                results[path] = hit
+                results[key] = hit
     progress("process", len(results), len(sources))
-    todo = [(path, key) for path, key in zip(sources, keys) if path not in results]
-    for (path, _), result in zip(todo, _process_many(root, config, folder, todo, jobs)):
-        results[path] = result
+    todo = [(path, key) for path, key in zip(sources, keys) if key not in results]
+    for (_, key), result in zip(todo, _process_many(root, config, folder, todo, jobs)):
+        results[key] = result
         progress("process", len(results), len(sources))
+    current = {key: results[key] for key in keys}
     if use_cache:
-        current = dict(zip(keys, (results[p] for p in sources)))
         if not kept and len(index.keys() ^ current.keys()) > len(current) // 20:
             cache.store(folder, cache.INDEX, current)
         if not incremental:  # (serve prunes when it lists everything, not on every edit)
             cache.prune(folder, {*keys, cache.INDEX})
         if memory is not None:
             memory["entries"] = current
-    entries = [results[p][0] for p in sources if results[p][0] is not None]
-    problems = [problem for p in sources for problem in results[p][1]]
+    entries = [entry for entry, _ in current.values() if entry is not None]
+    problems = [problem for _, found in current.values() for problem in found]
     load.check_unique_slugs(entries, problems)
     raise_errors(problems)
     return sorted(entries, key=lambda e: e.slug), problems

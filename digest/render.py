@@ -92,6 +92,7 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
     known = cache.page_hashes(cache_folder) if cache_folder else {}
     pages = site.pages
     keys = keys or {}
+    serving = bool(memory and memory.get("pages"))
     if jobs > 1 and len(pages) >= 200 and "fork" in multiprocessing.get_all_start_methods():
         size = max(20, len(pages) // (jobs * 8))
         context = multiprocessing.get_context("fork")
@@ -120,11 +121,11 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
             for old in [key for key in kept if key not in used]:
                 del kept[old]
             memory["page_keys"] = (site, salt, page_keys)
-    if cache_folder:
+    if cache_folder and not serving:  # (serve keeps pages in memory, and prunes on its first build only)
         cache.prune(cache_folder, set(used))
         cache.store_page_hashes(cache_folder, used)  # after the prune, which drops it with every unused file
     for entry in site.entries:
-        bundle = root / entry.src_path.parent
+        bundle = root / entry.src_path.parent if entry.resources else root
         for resource in entry.resources:
             yield entry.out_dir + (root / resource).relative_to(bundle).as_posix(), root / resource, None
     yield ".nojekyll", b"", None
