@@ -2,6 +2,7 @@
 """Benchmark: save-to-reload latency of `build.py serve`.
 
     .venv/bin/python bench/serve_latency.py [--edits 10] [--entries 1000] [--only sample|generated]
+                                            [--site DIR]
 
 For the sample site (this repository's site.yaml, content/, templates/, static/, copied to a temp folder)
 and for a generated site of N entries (bench/generate.py: bundles with index.md, source.md of ~1,260
@@ -9,6 +10,8 @@ words and comments.yaml of ~25 comments), starts the real server (`build.py serv
 process, connects a server-sent-events client as an open page does, then edits one entry's index.md at a
 time and measures from the moment the file is written (closed) to the moment the reload event (a new
 epoch) arrives. Prints every latency, the server's status line for each rebuild, and the median.
+--site measures a generated site already on disk instead (a corpus `bench/run.py --keep` left), which
+its build cache lets the server start on without processing every entry first.
 """
 
 from __future__ import annotations
@@ -114,6 +117,7 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--only", choices=("sample", "generated"))
+    parser.add_argument("--site", type=Path, help="a generated site to measure instead of a new one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="serve-latency-") as tmp:
         results = {}
@@ -131,13 +135,15 @@ def main() -> None:
             results["sample"] = measure(site, entries, args.edits)
             report("sample site", results["sample"])
         if args.only != "sample":
-            site = Path(tmp) / "generated"
-            generate.write_ours(site, generate.corpus(args.entries))
+            site = args.site or Path(tmp) / "generated"
+            if not args.site:
+                generate.write_ours(site, generate.corpus(args.entries))
             entries = sorted(site.glob("content/*/index.md"))
+            count = len(entries)
             entries = [entries[len(entries) * k // args.edits] for k in range(args.edits)]  # spread over the site
-            print(f"generated site ({args.entries} entries):")
+            print(f"generated site ({count} entries):")
             results["generated"] = measure(site, entries, args.edits)
-            report(f"generated {args.entries}-entry site", results["generated"])
+            report(f"generated {count}-entry site", results["generated"])
         for name, latencies in results.items():
             print(f"{name}: median save-to-reload {statistics.median(latencies) * 1000:.0f} ms")
 
