@@ -155,7 +155,7 @@ class Entry:
     key: str = ""  # the fingerprint of its files, config and code (the build cache's key)
     view: str = ""  # the fingerprint of its light entry (model.light): what lists and indexes show of it
     checked: tuple[Acknowledgement, ...] = ()  # front matter `checked:` (verify.py)
-    findings: tuple = ()  # open verify.Finding values, set by verify
+    findings: tuple = ()  # open verify.Finding values, set by verify (empty in a light entry)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -224,11 +224,11 @@ class Site:
 def light(entry: Entry) -> Entry:
     """The entry as lists and indexes use it: without its prose, the article's text and the comments
     (the bulk of it; comment_count stays), nor the lines its parts were written on, which only messages
-    need (so an edit of its prose changes nothing a list shows). Its page and its feed items get the
-    full entry (pipeline.full_entry), which a build never holds for every entry at once."""
+    need, nor the check's findings, which only its page shows (so an edit of its prose changes nothing
+    a list shows). Its page and its feed items get the full entry (pipeline.full_entry), which a build
+    never holds for every entry at once."""
     source = entry.source and replace(entry.source, body="", html="", body_line=0)
     return replace(entry, body="", html="", body_line=0, source=source, comments=(),
                    annotations=tuple(replace(n, line=0) for n in entry.annotations),
                    timeline=tuple(replace(e, line=0) for e in entry.timeline),
-                   checked=tuple(replace(c, line=0) for c in entry.checked),
-                   findings=tuple(replace(f, line=0, col=0, passage_line=0) for f in entry.findings))
+                   checked=tuple(replace(c, line=0) for c in entry.checked), findings=())

@@ -159,7 +159,7 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
     if out is None:
         result = render_files(root, now, sink=lambda rel, data, sha: None, listing=listing, **options)[1]
         return BuildResult(result.pages, 0, result.warnings, time.perf_counter() - started)
-    stage = write.Staging(out, root)  # pages go to disk as they are rendered; out/ is swapped only at the end
+    stage = write.Staging(out, root)  # pages go to disk as they are rendered; out/ changes only at the end
     try:
         _, result = render_files(root, now, sink=stage.add, listing=listing, **options)
         pages = list(result.indexed)
@@ -191,28 +191,8 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
     """
     from . import load
 
-    salt = f"{cache.code_fingerprint()}\0{config!r}"
     kept = memory.setdefault("entries", {}) if memory is not None else {}
-    last = (memory.get("listing"), memory.get("keys")) if memory is not None and changed is not None else (None, None)
-    names = {rel.split("/")[1] for rel in changed if rel.startswith("content/")} if changed is not None else set()
-    incremental = listing is None and last[0] is not None and "content" not in (changed or ())
-    if listing is None:
-        listing = cache.relisted(root, last[0], names) if incremental else cache.content_listing(root)
-    if incremental and memory.get("sources") is not None:  # the last build's, with the changed names looked at again
-        sources = sorted([p for p in memory["sources"] if p.name not in names]
-                         + load.entry_sources(root, {name: listing[name] for name in names if name in listing}),
-                         key=lambda path: path.name)
-    else:
-        sources = load.entry_sources(root, listing)
-    known_keys = last[1][1] if incremental and last[1] and last[1][0] == salt else {}
-    known, seen = (cache.file_hashes(root), {}) if use_cache and not known_keys else (None, None)
-    source_names = [path.name for path in sources]
-    keys = [known_keys[name] if name in known_keys and name not in names
-            else cache.entry_key(root, path, salt, known, seen, listing[name]) for path, name in zip(sources, source_names)]
-    if memory is not None:
-        memory.update(listing=listing, sources=sources, keys=(salt, dict(zip(source_names, keys))))
-    if seen:
-        cache.store_file_hashes(root, seen)
+    sources, keys, incremental = _keyed_sources(root, config, use_cache, memory, listing, changed)
     results: dict[str, tuple] = {}  # by key
     # the results of a recent build, in one file (reading 10,000 small ones took seconds); each result
     # is in a file of its own too, written as it is made, so an interrupted build loses none, and the
@@ -244,6 +224,36 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
     load.check_unique_slugs(entries, problems)
     raise_errors(problems)
     return sorted(entries, key=lambda e: e.slug), problems
+
+
+def _keyed_sources(root: Path, config, use_cache: bool, memory: dict | None, listing: cache.Listing | None,
+                   changed: Sequence[str] | None) -> tuple[list[Path], list[str], bool]:
+    """The entries' sources (load.entry_sources) and their keys (cache.entry_key), and whether only the
+    changed ones were looked at: when memory has the last call's and changed names what changed since."""
+    from . import load
+
+    salt = f"{cache.code_fingerprint()}\0{config!r}"
+    last = (memory.get("listing"), memory.get("keys")) if memory is not None and changed is not None else (None, None)
+    names = {rel.split("/")[1] for rel in changed if rel.startswith("content/")} if changed is not None else set()
+    incremental = listing is None and last[0] is not None and "content" not in (changed or ())
+    if listing is None:
+        listing = cache.relisted(root, last[0], names) if incremental else cache.content_listing(root)
+    if incremental and memory.get("sources") is not None:  # the last call's, with the changed names looked at again
+        sources = sorted([p for p in memory["sources"] if p.name not in names]
+                         + load.entry_sources(root, {name: listing[name] for name in names if name in listing}),
+                         key=lambda path: path.name)
+    else:
+        sources = load.entry_sources(root, listing)
+    known_keys = last[1][1] if incremental and last[1] and last[1][0] == salt else {}
+    known, seen = (cache.file_hashes(root), {}) if use_cache and not known_keys else (None, None)
+    source_names = [path.name for path in sources]
+    keys = [known_keys[name] if name in known_keys and name not in names
+            else cache.entry_key(root, path, salt, known, seen, listing[name]) for path, name in zip(sources, source_names)]
+    if memory is not None:
+        memory.update(listing=listing, sources=sources, keys=(salt, dict(zip(source_names, keys))))
+    if seen:
+        cache.store_file_hashes(root, seen)
+    return sources, keys, incremental
 
 
 def full_entry(folder: Path, keys: dict[str, str], entry: Entry) -> Entry:

@@ -87,12 +87,13 @@ def test_an_edit_of_prose_alone_renders_only_its_entry_page(sample_site):
     before = tree(root / "output")
     pages_before = {p.name for p in (root / ".cache/digest/pages").iterdir()}
     entry = root / "content/ukraine-peace-talks/index.md"
-    text = entry.read_text()  # its notes, findings and their lines come after the new paragraph
-    entry.write_text(text.replace("\n---\n", "\n---\n\nA new first paragraph, above every note.\n", 1))
-    build(root)
+    text = entry.read_text()  # its notes and their lines come after the new paragraph, which has a new finding
+    entry.write_text(text.replace("\n---\n", "\n---\n\nA new first paragraph, with 4,321 tanks.\n", 1))
+    result = build(root)
+    assert any("4,321" in p.message for p in result.warnings)
     after = tree(root / "output")
     changed = sorted(p for p in after if after[p] != before.get(p) and not p.startswith("pagefind/"))
-    # lists show no prose and no line numbers: only the page and the feed items with the whole entry
+    # lists show no prose, findings or line numbers: only the page and the feed items with the whole entry
     assert changed == ["feed.json", "feed.xml", "stories/ukraine-war/feed.json", "stories/ukraine-war/feed.xml",
                        *(f"tags/{tag}/feed.{kind}" for tag in ("diplomacy", "russia", "ukraine", "us-politics")
                          for kind in ("json", "xml")),
