@@ -20,7 +20,7 @@ from stat import S_ISDIR
 from typing import Any
 
 from .errors import Problem
-from .model import Entry
+from .model import FACETS, Entry
 
 PACKAGE = Path(__file__).resolve().parent
 FOLDER = Path(".cache") / "digest" / "entries"
@@ -129,6 +129,18 @@ def view(entry: Entry) -> str:
     """The fingerprint of a light entry's content (its key left out: a change that lists do not show
     leaves it as it was)."""
     return hashlib.sha256(pickle.dumps(replace(entry, key="", view=""), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+def facets(entry: Entry) -> dict[str, str]:
+    """The fingerprints of the entry's model.FACETS."""
+    return {name: hashlib.sha256(pickle.dumps(tuple(getattr(entry, f) for f in fields),
+                                              protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+            for name, fields in FACETS.items()}
+
+
+def by_facet(entries: tuple[Entry, ...] | list[Entry], name: str) -> tuple[str, ...]:
+    """The entries by one facet's fingerprint (by view or key when unprocessed), for a cache key."""
+    return tuple(e.facets.get(name) or f"{e.view or e.key}|{e.url}" for e in entries)
 
 
 class _Pickler(pickle.Pickler):

@@ -36,7 +36,8 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
     its whole entry (only the newest FEED_SIZE of each feed are asked for).
 
     With a cache folder, a file whose inputs are unchanged is taken from the cache: its entries by their
-    views (cache.fingerprint) and, for a feed, which shows them whole, their keys (keys: {slug: key}
+    views (cache.fingerprint), the notes and timelines by the parts they read (model.FACETS), and for a
+    feed, which shows them whole, their keys (keys: {slug: key}
     of the whole entries, else each entry's own), plus salt (code, config, templates). memory, a dict a
     long-lived caller (serve) keeps, holds the inputs' fingerprints and the sitemap while the site is
     the same object and the salt the same."""
@@ -58,7 +59,8 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
             cache.store(cache_folder, key, made[key])
         return made[key]
 
-    files = cached(("annotations", "", site.entries), lambda: {"annotations.jsonld": annotations_jsonld(site, config)})
+    files = cached(("annotations", "", cache.by_facet(site.entries, "notes")),
+                   lambda: {"annotations.jsonld": annotations_jsonld(site, config)})
     if "sitemap" not in known:
         known["sitemap"] = sitemap(site, config)
     files = {**files, "sitemap.xml": known["sitemap"], "robots.txt": robots(config)}
@@ -88,7 +90,7 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
 
     for folder, title, description, entries in [("", config.title, config.description, site.entries)] + [
             (f"stories/{s.key}/", s.title, s.description, s.entries) for s in site.stories]:
-        files.update(cached(("timeline", folder, title, description, entries),
+        files.update(cached(("timeline", folder, title, description, cache.by_facet(entries, "timeline")),
                             partial(timeline_data, folder, title, description, entries)))
     if prune:
         cache.prune(cache_folder, set(made))

@@ -154,6 +154,7 @@ class Entry:
     out_dir: str = ""  # posix folder under output/, set by assemble
     key: str = ""  # the fingerprint of its files, config and code (the build cache's key)
     view: str = ""  # the fingerprint of its light entry (model.light): what lists and indexes show of it
+    facets: dict = field(default_factory=dict, compare=False, hash=False)  # {name: fingerprint of FACETS[name]}
     checked: tuple[Acknowledgement, ...] = ()  # front matter `checked:` (verify.py)
     findings: tuple = ()  # open verify.Finding values, set by verify (empty in a light entry)
     extra: dict = field(default_factory=dict, compare=False, hash=False)
@@ -219,6 +220,14 @@ class Site:
     tags: tuple[Tag, ...]
     pages: tuple[Page, ...]
     stories: tuple[StoryView, ...] = ()
+
+
+# What the data files made in Python (feeds.py) read of an entry, so that each is made again only when
+# that part of an entry changes (a page's template may read any part: pages go by the whole view).
+FACETS = {
+    "timeline": ("slug", "title", "date", "url", "summary", "timeline"),  # timeline.merge, timeline.timelinejs
+    "notes": ("slug", "url", "date", "annotations", "source"),  # feeds.annotations_jsonld
+}
 
 
 def light(entry: Entry) -> Entry:

@@ -303,7 +303,7 @@ def process_chunk(root: Path, config, folder: Path, todo: list[tuple[Path, str]]
             entry = replace(entry, key=key, out_dir=f"{entry.slug}/", url=url_for(config, f"{entry.slug}/"))
             cache.store(folder, f"{key}.full", entry)
             entry = light(entry)
-            entry = replace(entry, view=cache.view(entry))
+            entry = replace(entry, view=cache.view(entry), facets=cache.facets(entry))
         cache.store(folder, key, (entry, problems))
         results.append((entry, problems))
     return results

@@ -84,8 +84,9 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
     that many forked processes (which inherit the site, so nothing big is sent to them), in order.
     keys: {slug: key} of the whole entries that entry pages show (Page.shows), else each entry's own.
     memory, a dict a long-lived caller (serve) keeps, holds under "pages" this build's pages ({key:
-    (bytes, sha256)}) in front of the cache on disk, and under "page_keys" what _page_key gave for
-    each page, while the site is the same object and the salt the same."""
+    (bytes, sha256)}) in front of the cache on disk, and under "rendered" what each page of the site
+    gave, while the site is the same object and the salt the same: then only the pages whose entry's
+    whole key changed are looked at again."""
     for rel, path in static.items():
         yield rel, path, None
     used: dict[str, str] = {}  # key -> sha256 of the page's bytes
@@ -108,19 +109,23 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
                     progress(done, len(pages))
     else:
         kept = memory.setdefault("pages", {}) if memory is not None else None
-        last = memory.get("page_keys") if memory is not None else None
-        page_keys = last[2] if last and last[0] is site and last[1] == salt else [None] * len(pages)
+        last = memory.get("rendered") if memory is not None else None
+        # per page: (data key, whole entry's key, (key, out path, bytes, sha256)) as last made
+        made = last[2] if last and last[0] is site and last[1] == salt else [None] * len(pages)
         for i, page in enumerate(pages):
-            page_keys[i] = page_keys[i] or _page_key(page, salt)
-            key, out_path, data, sha = _render_cached(page, env, root, cache_folder, salt, lazy, known, kept,
-                                                      keys, page_keys[i])
+            whole = keys.get(page.shows) if page.shows else None
+            if made[i] is None or made[i][1] != whole:
+                data_key = made[i][0] if made[i] else _page_key(page, salt)
+                made[i] = (data_key, whole, _render_cached(page, env, root, cache_folder, salt, lazy, known, kept,
+                                                           keys, data_key))
+            key, out_path, data, sha = made[i][2]
             used[key] = sha
             yield out_path, data, sha
             progress(i + 1, len(pages))
         if memory is not None:
             for old in [key for key in kept if key not in used]:
                 del kept[old]
-            memory["page_keys"] = (site, salt, page_keys)
+            memory["rendered"] = (site, salt, made)
     if cache_folder and not serving:  # (serve keeps pages in memory, and prunes on its first build only)
         cache.prune(cache_folder, set(used))
         cache.store_page_hashes(cache_folder, used)  # after the prune, which drops it with every unused file

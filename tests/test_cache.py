@@ -1,6 +1,7 @@
 """The build cache and incremental writes: every path gives the same bytes; an edit changes what it should."""
 
 import importlib.util
+import pickle
 from pathlib import Path
 
 from conftest import CLOCK, REPO, build
@@ -225,3 +226,22 @@ def test_builds_told_what_changed_give_the_same_site_as_fresh_ones(sample_site):
         same_site = memory["site"][1] is site_before
         assert same_site == (name in ("prose", "comment", "nothing")), name
     assert b"Retitled, " in files["archive/index.html"] and "added/index.html" not in files
+
+
+def test_the_data_files_are_made_again_only_when_what_they_read_changed(sample_site):
+    root = sample_site
+    build(root)
+    feeds = root / ".cache/digest/feeds"
+    entry = root / "content/ukraine-peace-talks/index.md"
+
+    def remade(old: str, new: str) -> set[str]:
+        """The files of the feed cache made anew by a build after one edit of the entry."""
+        before = {p.name for p in feeds.iterdir()}
+        entry.write_text(entry.read_text().replace(old, new, 1))
+        build(root)
+        return {rel for p in feeds.iterdir() if p.name not in before for rel in pickle.loads(p.read_bytes())}
+
+    note = remade("A coalition of some 50 countries", "A coalition of about 50 countries")
+    assert "annotations.jsonld" in note and not any(rel.endswith("timeline.json") for rel in note)
+    title = remade('title: "', 'title: "Retitled: ')
+    assert {"timeline.json", "stories/ukraine-war/timeline.json"} <= title and "annotations.jsonld" not in title
