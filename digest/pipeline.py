@@ -6,7 +6,9 @@ import gc
 import itertools
 import os
 import tempfile
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -42,7 +44,8 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
                  strict: bool = False, progress: Progress = lambda stage, done, total: None,
                  jobs: int | None = None, use_cache: bool = True, memory: dict | None = None,
                  sink: Sink | None = None, listing: cache.Listing | None = None,
-                 changed: Sequence[str] | None = None) -> tuple[Files, BuildResult]:
+                 changed: Sequence[str] | None = None,
+                 on_indexed: Callable[[tuple[tuple[str, str], ...]], None] | None = None) -> tuple[Files, BuildResult]:
     """Every stage but writing: {output path: bytes | Path}, and the result. Raises SiteError on errors.
     With a sink, each file goes to sink(path, data, sha) as it is made (sha: the sha256 of a page's bytes,
     or None), cached pages as their cached file, and the dict stays empty.
@@ -55,14 +58,16 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     processed entries, the assembled site (kept while every entry shows the same in lists: only the
     pages that show an entry whole are made again), page keys, rendered pages, compiled templates.
     changed: the site paths changed since the last call with this memory (None: unknown).
+    on_indexed(indexed) is called as soon as every entry page is made (BuildResult.indexed), so that
+    search can index them while the other pages and feeds are made.
     """
     with _fewer_collections():
         if not use_cache:  # the processed entries still go to a folder, a throwaway one, and come back one by one
             with tempfile.TemporaryDirectory(prefix="digest-entries-") as folder:
                 return _render_files(root, now, Path(folder), base_url, drafts, strict, progress, jobs, False,
-                                     memory, sink, listing, changed)
+                                     memory, sink, listing, changed, on_indexed)
         return _render_files(root, now, root / cache.FOLDER, base_url, drafts, strict, progress, jobs, True,
-                             memory, sink, listing, changed)
+                             memory, sink, listing, changed, on_indexed)
 
 
 @contextmanager
@@ -80,8 +85,8 @@ def _fewer_collections():
 
 def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None, drafts: bool, strict: bool,
                   progress: Progress, jobs: int | None, use_cache: bool, memory: dict | None,
-                  sink: Sink | None, listing: cache.Listing | None, changed: Sequence[str] | None
-                  ) -> tuple[Files, BuildResult]:
+                  sink: Sink | None, listing: cache.Listing | None, changed: Sequence[str] | None,
+                  on_indexed: Callable[[tuple[tuple[str, str], ...]], None] | None) -> tuple[Files, BuildResult]:
     from . import assemble, config as config_stage, feeds, render
 
     started = time.perf_counter()
@@ -126,6 +131,13 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     feed_files = ((rel, data, None) for rel, data in feeds.render_feeds(
         site, config, full, root / cache.FEEDS if use_cache else None, salt, keys,
         memory.setdefault("feeds", {}) if memory is not None else None).items())
+    entry_pages = {f"{e.out_dir}index.html" for e in site.entries}
+
+    def indexed() -> tuple[tuple[str, str], ...]:
+        return tuple((f"{e.out_dir}index.html", hashes[f"{e.out_dir}index.html"]) for e in reversed(site.entries))
+
+    if on_indexed is not None and not entry_pages:
+        on_indexed(())
     for rel, data, sha in itertools.chain(rendered, feed_files):
         if sink is not None:
             sink(rel, data, sha)
@@ -133,9 +145,12 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
             files[rel] = data
         hashes[rel] = sha
         count += 1
-    indexed = tuple((f"{e.out_dir}index.html", hashes[f"{e.out_dir}index.html"]) for e in reversed(site.entries))
+        if on_indexed is not None and rel in entry_pages:
+            entry_pages.discard(rel)
+            if not entry_pages:
+                on_indexed(indexed())
     return files, BuildResult(len(site.pages), count, tuple(warnings), time.perf_counter() - started,
-                              next_change=min(future, default=None), indexed=indexed)
+                              next_change=min(future, default=None), indexed=indexed())
 
 
 def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult:
@@ -160,17 +175,27 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
         result = render_files(root, now, sink=lambda rel, data, sha: None, listing=listing, **options)[1]
         return BuildResult(result.pages, 0, result.warnings, time.perf_counter() - started)
     stage = write.Staging(out, root)  # pages go to disk as they are rendered; out/ changes only at the end
-    try:
-        _, result = render_files(root, now, sink=stage.add, listing=listing, **options)
-        pages = list(result.indexed)
-        index = search.index_files({rel: stage.path(rel) for rel, _ in pages}, pages,
-                                   root / search.FOLDER if options.get("use_cache", True) else None)
-        for rel, data in index.items():
-            stage.add(rel, data)
-        changed = stage.commit()
-    except BaseException:
-        stage.abort()
-        raise
+    folder = root / search.FOLDER if options.get("use_cache", True) else None
+    failed = threading.Event()
+    # search indexes the entry pages in a thread (Pagefind runs in a process of its own) while the
+    # other pages and the feeds are made
+    with ThreadPoolExecutor(1) as searcher:
+        indexing: list[Future] = []
+
+        def start(indexed: tuple[tuple[str, str], ...]) -> None:
+            pages = {rel: stage.path(rel) for rel, _ in indexed}
+            indexing.append(searcher.submit(search.index_files, pages, list(indexed), folder, failed.is_set))
+
+        try:
+            _, result = render_files(root, now, sink=stage.add, listing=listing, on_indexed=start, **options)
+            index = indexing[0].result()
+            for rel, data in index.items():
+                stage.add(rel, data)
+            changed = stage.commit()
+        except BaseException:
+            failed.set()  # the indexer stops after the shard it is on
+            stage.abort()
+            raise
     if stamp is not None:
         cache.record_build(root, stamp, result.pages, result.files + len(index), result.warnings, result.next_change)
     return BuildResult(result.pages, result.files + len(index), result.warnings, time.perf_counter() - started,

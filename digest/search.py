@@ -17,6 +17,7 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from . import cache
 from .errors import SiteError, problem
@@ -32,14 +33,17 @@ def bundles(count: int) -> list[str]:
 
 
 def index_files(files: dict[str, bytes | Path], pages: list[tuple[str, str | None]],
-                cache_folder: Path | None = None) -> dict[str, bytes]:
+                cache_folder: Path | None = None, stop: Callable[[], bool] = lambda: False) -> dict[str, bytes]:
     """The search indexes of a rendered site, as {output path: bytes}. pages: the entry pages' paths,
     oldest first, each with the sha256 of its bytes (render.render_site), or None. With a cache
-    folder, a shard whose pages are unchanged is not indexed again (nor read)."""
+    folder, a shard whose pages are unchanged is not indexed again (nor read). When stop() turns
+    true (the build failed), no further shard is indexed and nothing is returned."""
     out: dict[str, bytes] = {}
     keys = set()
     salt = f"{cache.code_fingerprint()}\0{_version()}"
     for bundle, start in zip(bundles(len(pages)), range(0, len(pages), SHARD)):
+        if stop():
+            return {}
         shard = pages[start:start + SHARD]
         key = _key(salt, [(rel, sha or hashlib.sha256(_content(files[rel])).hexdigest()) for rel, sha in shard])
         keys.add(key)

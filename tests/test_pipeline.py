@@ -99,12 +99,14 @@ def test_template_override_and_error(fixture_site):
     (root / "templates/404.html").write_text("{% extends 'base.html' %}{% block main %}<p>Custom 404 for {{ site.title }}</p>{% endblock %}")
     build(root)
     assert "Custom 404 for Test Digest" in (root / "output/404.html").read_text()
+    before = tree(root / "output")
     (root / "templates/404.html").write_text("line one\n{{ site.titel }}\n")
-    with pytest.raises(SiteError) as caught:
+    with pytest.raises(SiteError) as caught:  # the 404 page comes after the entry pages, which search is indexing
         build(root)
     (found,) = caught.value.problems
     assert str(found).startswith("templates/404.html:2:1: error: template error while rendering: "
                                  "'digest.config.SiteConfig object' has no attribute 'titel'")
+    assert tree(root / "output") == before and not any(p.name.startswith(".output") for p in root.iterdir())
 
 
 def test_output_folder_that_holds_a_site_is_refused(fixture_site):
