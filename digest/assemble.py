@@ -40,7 +40,7 @@ def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bo
     tags = _tags(config, listed)
     stories = _stories(config, listed)
     pages = [*_listing(config, listed), *_entry_pages(config, listed, stories, full), *_tag_pages(config, tags),
-             _archive(config, listed), _annotations(config, listed), *_story_pages(config, stories),
+             _archive(config, listed), *_annotations(config, listed), *_story_pages(config, stories),
              Page("timeline/index.html", url_for(config, "timeline/"), "timeline.html", "Timeline", "timeline",
                   {"entries": tuple(listed), "json_url": url_for(config, "timeline.json")},
                   derived=partial(_timeline_context, tuple(listed))),
@@ -170,19 +170,23 @@ def _timeline_context(entries: tuple[Entry, ...]) -> dict:
     return {"years": timeline.group(events), "count": len(events)}
 
 
-def _annotations(config: SiteConfig, entries: list[Entry]) -> Page:
-    """/annotations/: every note of the site, by kind and by entry."""
-    annotated = tuple(e for e in entries if e.annotations)
-    return Page("annotations/index.html", url_for(config, "annotations/"), "annotations.html", "Editors’ notes",
-                "annotations", {"entries": annotated}, derived=partial(_annotations_context, config, annotated))
+def _annotations(config: SiteConfig, entries: list[Entry]) -> list[Page]:
+    """/annotations/: every note of the site, by kind and by entry, per_page annotated entries a page
+    (newest first). The first page gets the site's totals; each page shows its own entries' notes."""
+    annotated = [e for e in entries if e.annotations]
+    pages = paginate(config, annotated, "annotations/", "annotations", "annotations.html", "Editors’ notes",
+                     {"total": None, "count": None})
+    pages[0] = replace(pages[0], data={**pages[0].data, "total": sum(len(e.annotations) for e in annotated),
+                                       "count": len(annotated)})
+    return [replace(page, derived=partial(_annotations_context, config, page.data["entries"])) for page in pages]
 
 
 def _annotations_context(config: SiteConfig, entries: tuple[Entry, ...]) -> dict:
     by_entry = tuple((e, e.annotations) for e in entries)
     by_kind = tuple((kind, tuple((e, n) for e in entries for n in e.annotations if n.kind == kind.key))
                     for kind in config.annotation_kinds)
-    total = sum(len(notes) for _, notes in by_entry)
-    return {"by_entry": by_entry, "by_kind": tuple(k for k in by_kind if k[1]), "total": total}
+    return {"by_entry": by_entry, "by_kind": tuple(k for k in by_kind if k[1]),
+            "here": sum(len(notes) for _, notes in by_entry)}
 
 
 def _stories(config: SiteConfig, entries: list[Entry]) -> list[StoryView]:

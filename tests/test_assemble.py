@@ -65,3 +65,19 @@ def test_thread_nests_replies_and_drops_hidden():
     assert stub.comment.hidden and [r.comment.id for r in stub.replies] == ["2.1"]
     assert comment_anchor("comment-42") == "comment-42"
     assert comment_anchor("a b/c") == "comment-a-b-c"
+
+
+def test_the_notes_index_is_paginated_and_only_its_first_page_has_the_totals(tmp_path):
+    from conftest import build
+    from digest.config import load_config
+    from test_cache import generated_site
+
+    root = generated_site(tmp_path, 25)
+    build(root)
+    config = load_config(root / "site.yaml")
+    pages = -(-25 // config.per_page)
+    first = (root / "output/annotations/index.html").read_text()
+    assert "75 notes on 25 entries" in first and f"Page 1 of {pages}" in first
+    last = (root / f"output/annotations/page/{pages}/index.html").read_text()
+    assert f"Page {pages} of {pages}:" in last and "75 notes" not in last
+    assert sum(page.count('class="notes-item"') for page in [first, last]) <= 2 * 3 * config.per_page
