@@ -41,9 +41,7 @@ def assemble(config: SiteConfig, entries: list[Entry], now: datetime, drafts: bo
     stories = _stories(config, listed)
     pages = [*_listing(config, listed), *_entry_pages(config, listed, stories, full), *_tag_pages(config, tags),
              _archive(config, listed), *_annotations(config, listed), *_story_pages(config, stories),
-             Page("timeline/index.html", url_for(config, "timeline/"), "timeline.html", "Timeline", "timeline",
-                  {"entries": tuple(listed), "json_url": url_for(config, "timeline.json")},
-                  derived=partial(_timeline_context, tuple(listed))),
+             *_timeline_pages(config, listed, "timeline/", "Timeline", url_for(config, "timeline.json")),
              Page("search/index.html", url_for(config, "search/"), "search.html", "Search", "search",
                   {"indexes": tuple(url_for(config, b) for b in search.bundles(len(listed)))}),
              Page("404.html", url_for(config, "404.html"), "404.html", "Page not found", "404")]
@@ -165,8 +163,31 @@ def _archive(config: SiteConfig, entries: list[Entry]) -> Page:
 # The pages that show every entry have the entries as their data (a cache key of entry views) and
 # what they show of them as derived context (Page.derived), made only when the page is rendered.
 
-def _timeline_context(entries: tuple[Entry, ...]) -> dict:
-    events = timeline.merge(entries)
+TIMELINE_SPAN = 500  # events on one timeline page at most (a year with more has a page of its own)
+
+
+def _timeline_pages(config: SiteConfig, entries: list[Entry] | tuple[Entry, ...], folder: str, title: str,
+                    json_url: str, kind: str = "timeline") -> list[Page]:
+    """A timeline in pages of whole years (timeline.spans): the latest at folder, earlier ones at
+    folder/<years>/. Each page has the entries with an event in its years, and their events."""
+    spans = timeline.spans(entries, TIMELINE_SPAN)[::-1] or [None]
+    labels = [timeline.span_label(span) for span in spans]
+    dirs = [folder] + [f"{folder}{label}/" for label in labels[1:]]
+    nav = tuple((label, url_for(config, d)) for label, d in zip(labels, dirs)) if len(spans) > 1 else ()
+    pages = []
+    for n, (span, label, folder_n) in enumerate(zip(spans, labels, dirs)):
+        members = tuple(e for e in entries if span is None or timeline.touches(e, span))
+        pager = Pager(n + 1, len(spans), prev_url=url_for(config, dirs[n - 1]) if n else "",
+                      next_url=url_for(config, dirs[n + 1]) if n + 1 < len(spans) else "")
+        pages.append(Page(f"{folder_n}index.html", url_for(config, folder_n), "timeline.html",
+                          title if n == 0 else f"{title}, {label.replace('-', '–')}", kind,
+                          {"entries": members, "json_url": json_url, "pager": pager, "spans": nav, "span": label},
+                          derived=partial(_timeline_context, members, span)))
+    return pages
+
+
+def _timeline_context(entries: tuple[Entry, ...], span: tuple[int, int] | None = None) -> dict:
+    events = tuple(e for e in timeline.merge(entries) if span is None or span[0] <= e.date.year <= span[1])
     return {"years": timeline.group(events), "count": len(events)}
 
 
@@ -203,13 +224,25 @@ def _story_pages(config: SiteConfig, stories: list[StoryView]) -> list[Page]:
     pages = [Page("stories/index.html", url_for(config, "stories/"), "stories.html", "Stories", "stories",
                   {"stories": tuple(stories)})]
     for story in stories:
-        pages.append(Page(f"stories/{story.key}/index.html", story.url, "story.html", story.title, "story",
-                          {"story": story, "entries": story.entries,
-                           "description": story.description,
-                           "json_url": url_for(config, f"stories/{story.key}/timeline.json")},
-                          derived=partial(_story_context, story)))
+        # its entries in pages of per_page; the first page has the timeline of its latest years, and
+        # when there are earlier ones, the whole timeline has pages of its own (_timeline_pages)
+        json_url = url_for(config, f"stories/{story.key}/timeline.json")
+        spans = timeline.spans(story.entries, TIMELINE_SPAN)
+        latest = spans[-1] if len(spans) > 1 else None
+        shown = tuple(e for e in story.entries if latest is None or timeline.touches(e, latest))
+        cards = paginate(config, list(story.entries), f"stories/{story.key}/", "story", "story.html", story.title,
+                         {"story": replace(story, entries=()), "coverage": len(story.entries),
+                          "description": story.description, "json_url": json_url,
+                          "timeline_url": url_for(config, f"stories/{story.key}/timeline/") if latest else "",
+                          "span": timeline.span_label(latest)})
+        cards[0] = replace(cards[0], data={**cards[0].data, "timeline_entries": shown},
+                           derived=partial(_story_context, shown, latest))
+        pages += cards
+        if latest:
+            pages += _timeline_pages(config, story.entries, f"stories/{story.key}/timeline/",
+                                     f"{story.title}: timeline", json_url, kind="story")
     return pages
 
 
-def _story_context(story: StoryView) -> dict:
-    return {"years": timeline.group(timeline.merge(story.entries))}
+def _story_context(entries: tuple[Entry, ...], span: tuple[int, int] | None) -> dict:
+    return {"years": _timeline_context(entries, span)["years"]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from html import escape
 
@@ -35,6 +35,39 @@ def merge(entries: list[Entry] | tuple[Entry, ...]) -> tuple[TimelineEvent, ...]
         own = own_event(entry)
         merged[("own", entry.slug)] = own
     return tuple(sorted(merged.values(), key=sort_key))
+
+
+def years(entry: Entry) -> set[int]:
+    """The years an entry has events in (its own date's among them)."""
+    return {entry.date.year, *(event.date.year for event in entry.timeline)}
+
+
+def spans(entries: list[Entry] | tuple[Entry, ...], limit: int) -> list[tuple[int, int]]:
+    """Runs of whole years, oldest first, each with at most `limit` events (a year with more is a run
+    of its own), counting each entry's events and itself. A new event changes the last run only,
+    unless it is in an earlier year."""
+    counts: Counter[int] = Counter()
+    for entry in entries:
+        counts[entry.date.year] += 1
+        counts.update(event.date.year for event in entry.timeline)
+    runs: list[tuple[int, int]] = []
+    total = 0
+    for year in sorted(counts):
+        if runs and total + counts[year] <= limit:
+            runs[-1] = (runs[-1][0], year)
+            total += counts[year]
+        else:
+            runs.append((year, year))
+            total = counts[year]
+    return runs
+
+
+def span_label(span: tuple[int, int] | None) -> str:
+    return "" if span is None else str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
+
+
+def touches(entry: Entry, span: tuple[int, int]) -> bool:
+    return any(span[0] <= year <= span[1] for year in years(entry))
 
 
 def sort_key(event: TimelineEvent) -> tuple:

@@ -10,7 +10,7 @@ import pytest
 from conftest import build
 from digest.errors import SiteError
 from digest.model import Entry, PartialDate, TimelineEvent
-from digest.timeline import group, merge, timelinejs
+from digest.timeline import group, merge, spans, timelinejs
 
 
 def entry(slug, day, events=(), **fields):
@@ -91,3 +91,35 @@ def test_bad_events_are_errors_with_positions(fixture_site, events, message):
     with pytest.raises(SiteError) as caught:
         build(root)
     assert [str(p) for p in caught.value.problems] == [message]
+
+
+def test_a_long_timeline_is_split_into_pages_of_whole_years(sample_site, monkeypatch):
+    from digest import assemble
+
+    one_page = build(sample_site, sample_site / "whole")
+    whole = (sample_site / "whole/timeline/index.html").read_text()
+    monkeypatch.setattr(assemble, "TIMELINE_SPAN", 4)  # a handful of events a page
+    build(sample_site, sample_site / "split")
+    pages = sorted((sample_site / "split/timeline").rglob("index.html"))
+    assert len(pages) > 2 and one_page.pages < build(sample_site, sample_site / "split").pages
+    texts = [p.read_text() for p in pages]
+    events = [re.findall(r'<time class="tl-date" datetime="([^"]+)"', text) for text in texts]
+    assert sorted(sum(events, [])) == sorted(re.findall(r'<time class="tl-date" datetime="([^"]+)"', whole))
+    for text in texts:  # each page's years are whole: no year is on two pages
+        assert '<nav class="tl-spans" aria-label="Years">' in text and 'aria-current="page"' in text
+    years = [{d[:4] for d in found} for found in events]
+    assert all(not (a & b) for i, a in enumerate(years) for b in years[i + 1:])
+    newest = years[pages.index(sample_site / "split/timeline/index.html")]
+    assert max(set().union(*years)) in newest  # the first page has the latest years
+    # a story's page shows its latest years, and its whole timeline has pages of its own
+    story = (sample_site / "split/stories/ukraine-war/index.html").read_text()
+    assert 'href="/stories/ukraine-war/timeline/">the story’s timeline</a>' in story
+    story_pages = list((sample_site / "split/stories/ukraine-war/timeline").rglob("index.html"))
+    assert len(story_pages) > 1 and all("tl-spans" in p.read_text() for p in story_pages)
+
+
+def test_spans_keep_years_whole_and_start_over_when_full():
+    entries = [entry(f"e{i}", 1 + i, events=[((2020 + i % 3,), f"event {i}")]) for i in range(6)]
+    runs = spans(entries, 4)
+    assert runs[0][0] == 2020 and runs[-1][1] == 2023
+    assert all(a[1] < b[0] for a, b in zip(runs, runs[1:]))
