@@ -170,13 +170,14 @@ def _timeline_pages(config: SiteConfig, entries: list[Entry] | tuple[Entry, ...]
                     json_url: str, kind: str = "timeline") -> list[Page]:
     """A timeline in pages of whole years (timeline.spans): the latest at folder, earlier ones at
     folder/<years>/. Each page has the entries with an event in its years, and their events."""
-    spans = timeline.spans(entries, TIMELINE_SPAN)[::-1] or [None]
+    runs = timeline.spans(entries, TIMELINE_SPAN)
+    spans = runs[::-1] or [None]
+    members_of = timeline.by_span(entries, runs)[::-1] if runs else [tuple(entries)]
     labels = [timeline.span_label(span) for span in spans]
     dirs = [folder] + [f"{folder}{label}/" for label in labels[1:]]
     nav = tuple((label, url_for(config, d)) for label, d in zip(labels, dirs)) if len(spans) > 1 else ()
     pages = []
-    for n, (span, label, folder_n) in enumerate(zip(spans, labels, dirs)):
-        members = tuple(e for e in entries if span is None or timeline.touches(e, span))
+    for n, (span, label, folder_n, members) in enumerate(zip(spans, labels, dirs, members_of)):
         pager = Pager(n + 1, len(spans), prev_url=url_for(config, dirs[n - 1]) if n else "",
                       next_url=url_for(config, dirs[n + 1]) if n + 1 < len(spans) else "")
         pages.append(Page(f"{folder_n}index.html", url_for(config, folder_n), "timeline.html",
@@ -229,7 +230,7 @@ def _story_pages(config: SiteConfig, stories: list[StoryView]) -> list[Page]:
         json_url = url_for(config, f"stories/{story.key}/timeline.json")
         spans = timeline.spans(story.entries, TIMELINE_SPAN)
         latest = spans[-1] if len(spans) > 1 else None
-        shown = tuple(e for e in story.entries if latest is None or timeline.touches(e, latest))
+        shown = timeline.by_span(story.entries, spans)[-1] if latest else story.entries
         cards = paginate(config, list(story.entries), f"stories/{story.key}/", "story", "story.html", story.title,
                          {"story": replace(story, entries=()), "coverage": len(story.entries),
                           "description": story.description, "json_url": json_url,

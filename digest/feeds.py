@@ -18,6 +18,7 @@ from .config import SiteConfig
 from .model import Annotation, Entry, Site
 
 FEED_SIZE = 20
+NOTES_PAGE = 100  # annotated entries a page of annotations.jsonld holds, when there are more
 ATOM = "http://www.w3.org/2005/Atom"
 _ROOT_RELATIVE = re.compile(r'(\b(?:href|src)=")(/[^/"][^"]*|/)"')
 
@@ -59,8 +60,14 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
             cache.store(cache_folder, key, made[key])
         return made[key]
 
-    files = cached(("annotations", "", cache.by_facet(site.entries, "notes")),
-                   lambda: {"annotations.jsonld": annotations_jsonld(site, config)})
+    files = {}
+    pages = annotation_pages(site.entries)
+    for n, chunk in enumerate(pages, start=1):
+        files.update(cached(("annotations", str(n), cache.by_facet(chunk, "notes"), len(pages)),
+                            partial(annotations_jsonld, config, chunk, n, len(pages))))
+    if len(pages) > 1:
+        files["annotations.jsonld"] = annotation_collection(config, sum(len(e.annotations) for e in site.entries),
+                                                            len(pages))
     if "sitemap" not in known:
         known["sitemap"] = sitemap(site, config)
     files = {**files, "sitemap.xml": known["sitemap"], "robots.txt": robots(config)}
@@ -101,19 +108,48 @@ def _json(document: dict) -> bytes:
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")  # the C encoder
 
 
-def annotations_jsonld(site: Site, config: SiteConfig) -> bytes:
-    """Every note of the site as a W3C Web Annotation collection with TextQuoteSelectors (Hypothesis reads them)."""
-    items = [_annotation(entry, note, config) for entry in site.entries for note in entry.annotations]
-    collection_id = absolute(config, config.base_path + "annotations.jsonld")
-    document = {
-        "@context": "http://www.w3.org/ns/anno.jsonld",
-        "id": collection_id,
-        "type": "AnnotationCollection",
-        "label": f"{config.title}: editors' notes",
-        "total": len(items),
-        "first": {"id": collection_id + "#page1", "type": "AnnotationPage", "startIndex": 0, "items": items},
-    }
-    return _json(document)
+def annotation_pages(entries: tuple[Entry, ...]) -> list[tuple[Entry, ...]]:
+    """The annotated entries in pages of NOTES_PAGE, oldest first (a new entry changes the last page
+    only), each newest first; one page, maybe empty, when they fit in one."""
+    annotated = [e for e in entries if e.annotations]
+    oldest = annotated[::-1]
+    return [tuple(oldest[i:i + NOTES_PAGE][::-1]) for i in range(0, len(oldest), NOTES_PAGE)] or [()]
+
+
+def annotations_jsonld(config: SiteConfig, entries: tuple[Entry, ...], number: int = 1, count: int = 1
+                       ) -> dict[str, bytes]:
+    """The notes of entries as W3C Web Annotations with TextQuoteSelectors (Hypothesis reads them):
+    annotations.jsonld, the collection with its one page in it, when count is 1; else page `number` of
+    `count`, annotations/<number>.jsonld, linked to the previous and next (annotation_collection)."""
+    items = [_annotation(entry, note, config) for entry in entries for note in entry.annotations]
+    if count == 1:
+        page = {"id": _collection_id(config) + "#page1", "type": "AnnotationPage", "startIndex": 0, "items": items}
+        return {"annotations.jsonld": _json({**_collection(config), "total": len(items), "first": page})}
+    page = {"@context": ANNOTATION_CONTEXT, "id": _page_id(config, number), "type": "AnnotationPage",
+            "partOf": _collection_id(config), "items": items}
+    page.update({k: _page_id(config, n) for k, n in (("prev", number - 1), ("next", number + 1)) if 1 <= n <= count})
+    return {f"annotations/{number}.jsonld": _json(page)}
+
+
+def annotation_collection(config: SiteConfig, total: int, count: int) -> bytes:
+    """annotations.jsonld when the notes are in `count` pages: the collection, its total and its pages."""
+    return _json({**_collection(config), "total": total, "first": _page_id(config, 1), "last": _page_id(config, count)})
+
+
+ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+
+
+def _collection(config: SiteConfig) -> dict:
+    return {"@context": ANNOTATION_CONTEXT, "id": _collection_id(config), "type": "AnnotationCollection",
+            "label": f"{config.title}: editors' notes"}
+
+
+def _collection_id(config: SiteConfig) -> str:
+    return absolute(config, config.base_path + "annotations.jsonld")
+
+
+def _page_id(config: SiteConfig, number: int) -> str:
+    return absolute(config, f"{config.base_path}annotations/{number}.jsonld")
 
 
 def _annotation(entry: Entry, note: Annotation, config: SiteConfig) -> dict:

@@ -66,8 +66,14 @@ def span_label(span: tuple[int, int] | None) -> str:
     return "" if span is None else str(span[0]) if span[0] == span[1] else f"{span[0]}-{span[1]}"
 
 
-def touches(entry: Entry, span: tuple[int, int]) -> bool:
-    return any(span[0] <= year <= span[1] for year in years(entry))
+def by_span(entries: list[Entry] | tuple[Entry, ...], runs: list[tuple[int, int]]) -> list[tuple[Entry, ...]]:
+    """For each run of years (spans of the same entries), the entries, in their order, with an event in it."""
+    run_of = {year: i for i, (first, last) in enumerate(runs) for year in range(first, last + 1)}
+    found: list[list[Entry]] = [[] for _ in runs]
+    for entry in entries:
+        for i in {run_of[year] for year in years(entry)}:
+            found[i].append(entry)
+    return [tuple(members) for members in found]
 
 
 def sort_key(event: TimelineEvent) -> tuple:

@@ -105,3 +105,26 @@ def test_every_page_has_canonical_and_social_metadata(sample_site):
     assert entry.find("meta", property="article:published_time")["content"] == "2023-11-06T00:00:00-05:00"
     not_found = BeautifulSoup((out / "404.html").read_text(), "html.parser").head
     assert not_found.find("link", rel="canonical") is None
+
+
+def test_many_notes_make_a_paged_annotation_collection(tmp_path, monkeypatch):
+    from digest import feeds
+    from test_cache import generated_site
+
+    root = generated_site(tmp_path, 5)  # three notes each
+    build(root, root / "one", base_url=BASE)
+    whole = json.loads((root / "one/annotations.jsonld").read_text())
+    assert whole["total"] == 15 and len(whole["first"]["items"]) == 15
+    monkeypatch.setattr(feeds, "NOTES_PAGE", 2)  # two entries' notes a page: three pages
+    build(root, root / "paged", base_url=BASE)
+    collection = json.loads((root / "paged/annotations.jsonld").read_text())
+    assert collection["type"] == "AnnotationCollection" and collection["total"] == 15
+    assert collection["first"] == BASE + "annotations/1.jsonld" and collection["last"] == BASE + "annotations/3.jsonld"
+    pages, url = [], collection["first"]
+    while url:  # follow the pages as a client does
+        page = json.loads((root / "paged" / url.removeprefix(BASE)).read_text())
+        assert page["type"] == "AnnotationPage" and page["partOf"] == collection["id"] and page["id"] == url
+        pages.append(page)
+        url = page.get("next")
+    assert [len(p["items"]) for p in pages] == [6, 6, 3]  # oldest entries first: a new entry changes the last page
+    assert sorted(i["id"] for p in pages for i in p["items"]) == sorted(i["id"] for i in whole["first"]["items"])
