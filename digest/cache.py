@@ -4,6 +4,7 @@ entry is neither re-parsed nor re-rendered to HTML on the next build."""
 
 from __future__ import annotations
 
+import copyreg
 import hashlib
 import io
 import json
@@ -121,7 +122,11 @@ def fingerprint(value: Any) -> str:
     """A hash of what a template is given: an entry by its view (what a list shows of it: model.light)
     and URL, anything else by its content. What shows an entry whole adds the entry's key."""
     buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    # an Entry pickles as str(its id): the table is looked up by the C pickler for the objects it has no
+    # fast path for, so strings, numbers and containers cost no Python call (persistent_id cost one each)
+    pickler.dispatch_table = _BY_VIEW
+    pickler.dump(value)
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
 
@@ -143,11 +148,12 @@ def by_facet(entries: tuple[Entry, ...] | list[Entry], name: str) -> tuple[str, 
     return tuple(e.facets.get(name) or f"{e.view or e.key}|{e.url}" for e in entries)
 
 
-class _Pickler(pickle.Pickler):
-    def persistent_id(self, obj: Any) -> str | None:
-        if isinstance(obj, Entry):  # its view (or, unprocessed, its key) stands for its content
-            return f"{obj.view or obj.key}|{obj.url}|{obj.out_dir}"
-        return None
+def _entry_id(entry: Entry) -> tuple:
+    """Its view (or, unprocessed, its key) stands for its content."""
+    return str, (f"{entry.view or entry.key}|{entry.url}|{entry.out_dir}",)
+
+
+_BY_VIEW = {**copyreg.dispatch_table, Entry: _entry_id}
 
 
 PAGE_HASHES = "hashes.json"  # in the page cache: {key: sha256 of the page's bytes}
