@@ -19,6 +19,7 @@ from .model import Annotation, Entry, Site
 
 FEED_SIZE = 20
 NOTES_PAGE = 100  # annotated entries a page of annotations.jsonld holds, when there are more
+ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 ATOM = "http://www.w3.org/2005/Atom"
 _ROOT_RELATIVE = re.compile(r'(\b(?:href|src)=")(/[^/"][^"]*|/)"')
 
@@ -38,10 +39,9 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
 
     With a cache folder, a file whose inputs are unchanged is taken from the cache: its entries by their
     views (cache.fingerprint), the notes and timelines by the parts they read (model.FACETS), and for a
-    feed, which shows them whole, their keys (keys: {slug: key}
-    of the whole entries, else each entry's own), plus salt (code, config, templates). memory, a dict a
-    long-lived caller (serve) keeps, holds the inputs' fingerprints and the sitemap while the site is
-    the same object and the salt the same."""
+    feed, which shows them whole, by their keys too (keys: {slug: key} of the whole entries, else each
+    entry's own), plus salt (code, config, templates). memory, a dict a long-lived caller (serve) keeps,
+    holds the inputs' fingerprints and the sitemap while the site is the same object and the salt the same."""
     made: dict[str, dict[str, bytes]] = {}
     keys = keys or {}
     prune = cache_folder is not None and not memory  # (serve prunes on its first build only)
@@ -134,9 +134,6 @@ def annotations_jsonld(config: SiteConfig, entries: tuple[Entry, ...], number: i
 def annotation_collection(config: SiteConfig, total: int, count: int) -> bytes:
     """annotations.jsonld when the notes are in `count` pages: the collection, its total and its pages."""
     return _json({**_collection(config), "total": total, "first": _page_id(config, 1), "last": _page_id(config, count)})
-
-
-ANNOTATION_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 
 
 def _collection(config: SiteConfig) -> dict:
