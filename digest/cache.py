@@ -133,14 +133,16 @@ def fingerprint(value: Any) -> str:
 def view(entry: Entry) -> str:
     """The fingerprint of a light entry's content (its key left out: a change that lists do not show
     leaves it as it was)."""
-    return hashlib.sha256(pickle.dumps(replace(entry, key="", view=""), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    return _digest(replace(entry, key="", view=""))
 
 
 def facets(entry: Entry) -> dict[str, str]:
     """The fingerprints of the entry's model.FACETS."""
-    return {name: hashlib.sha256(pickle.dumps(tuple(getattr(entry, f) for f in fields),
-                                              protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
-            for name, fields in FACETS.items()}
+    return {name: _digest(tuple(getattr(entry, f) for f in fields)) for name, fields in FACETS.items()}
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
 
 
 def by_facet(entries: tuple[Entry, ...] | list[Entry], name: str) -> tuple[str, ...]:

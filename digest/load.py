@@ -56,14 +56,15 @@ def load_entries(root: Path, config: SiteConfig) -> tuple[list[Entry], list[Prob
 
 def entry_sources(root: Path, listing: dict[str, list] | None = None) -> list[Path]:
     """Every entry of content/: bundle folders (with an index.md) and plain .md files, sorted.
-    listing: content/ as cache.content_listing found it (else it is looked at here)."""
+    listing: content/ as cache.content_listing found it (else it is listed here)."""
     content = root / "content"
     if not content.is_dir():
         raise SiteError([problem(root / "content", 1, 1, "content/ folder not found",
                                  "Create it, or scaffold a first entry with: python build.py new \"Title\"")])
     if listing is None:
-        return [path for path in sorted(content.iterdir()) if not path.name.startswith((".", "_"))
-                and ((path.is_dir() and (path / "index.md").is_file()) or (path.is_file() and path.suffix == ".md"))]
+        from .cache import content_listing
+
+        listing = content_listing(root)
     return [content / name for name, files in sorted(listing.items()) if not name.startswith((".", "_"))
             and _listed_source(name, [rel for rel, _ in files])]
 

@@ -103,9 +103,10 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     views = (config, now, drafts, tuple((e.slug, e.view) for e in entries))
     last = memory.get("site") if memory is not None else None
     if last is not None and last[0] == views and all(view for _, view in views[3]):
-        site, keys = last[1], last[2]  # every entry shows the same in lists: the same site, its entries' keys anew
-        keys.clear()
-        keys.update((e.slug, e.key) for e in entries)
+        site = last[1]  # every entry shows the same in lists: the same site, whose pages load by its key map
+        last[2].clear()
+        last[2].update(keys)
+        keys = last[2]
     else:
         site = assemble.assemble(config, entries, now.astimezone(config.tz), drafts, partial(full_entry, folder, keys))
         if memory is not None:

@@ -45,7 +45,6 @@ class Staging:
         self._kept: dict[str, list] = {}  # the manifest's records of the files left as they are
         self._staged: set[str] = set()
         self._made: set[str] = {str(self.folder)}
-        self.written = 0
 
     def add(self, rel: str, data: bytes | Path, sha: str | None = None) -> None:
         """Stage a file, unless the output already holds exactly these bytes. sha, when given, is the
