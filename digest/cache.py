@@ -20,6 +20,7 @@ from pathlib import Path
 from stat import S_ISDIR
 from typing import Any
 
+from .config import SiteConfig
 from .errors import Problem
 from .model import FACETS, Entry
 
@@ -155,7 +156,13 @@ def _entry_id(entry: Entry) -> tuple:
     return str, (f"{entry.view or entry.key}|{entry.url}|{entry.out_dir}",)
 
 
-_BY_VIEW = {**copyreg.dispatch_table, Entry: _entry_id}
+def _config_id(config: SiteConfig) -> tuple:
+    """Its settings: where site.yaml was read from (the site folder as the command line named it) is
+    no part of a page."""
+    return str, (repr(config),)
+
+
+_BY_VIEW = {**copyreg.dispatch_table, Entry: _entry_id, SiteConfig: _config_id}
 
 
 PAGE_HASHES = "hashes.json"  # in the page cache: {key: sha256 of the page's bytes}

@@ -49,7 +49,7 @@ class Story:
 
 @dataclass(frozen=True)
 class SiteConfig:
-    path: Path
+    path: Path = field(repr=False, compare=False)  # where it was read, for messages: no part of the site
     title: str
     base_url: str = "/"
     description: str = ""

@@ -55,6 +55,16 @@ def test_an_edit_invalidates_only_its_entry_and_config_changes_invalidate_all(fi
     assert cache_hits(root, use_cache=False) == (0, 5)
 
 
+def test_the_cache_holds_whichever_way_the_site_folder_is_named(fixture_site, monkeypatch, tmp_path):
+    root = fixture_site("basic").resolve()
+    first = build(root, tmp_path / "absolute")
+    monkeypatch.chdir(root.parent)
+    assert cache_hits(Path(root.name)) == (5, 5)  # `--site basic` after `--site /abs/basic`
+    monkeypatch.chdir(root)
+    again = build(Path("."), tmp_path / "absolute")  # `cd basic && build.py build`
+    assert again.changed == 0 and again.pages == first.pages
+
+
 def test_an_edit_rewrites_exactly_the_pages_that_show_it(fixture_site):
     root = fixture_site("basic")
     build(root)
