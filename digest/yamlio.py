@@ -63,6 +63,9 @@ def load_yaml(text: str, path: Path | str, line_offset: int = 0) -> tuple[Any, M
         mark = (exc.context_mark if unclosed else None) or exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1 + line_offset, 1)
         what = " ".join(s for s in (exc.context, exc.problem) if s)
+        if "nesting depth" in what:  # PyYAML 6.0.4 and later stop at a depth where older ones recursed
+            return None, Marks(), [problem(path, line, col, "the YAML is nested too deeply to read",
+                                      "Flatten the lists and mappings")]
         return None, Marks(), [problem(path, line, col, f"invalid YAML: {what}",
                                   "Check the indentation and quote values that contain ': ' or start with a special character")]
     except yaml.reader.ReaderError as exc:  # a control character

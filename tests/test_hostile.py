@@ -255,7 +255,7 @@ BAD = {
         "---\ntitle: One\ndate: 2024-01-01\ntags: &a [*a]\n---\n"), 1,
         r"content/one/index\.md:4:\d+: error: a YAML alias \(\*name\) refers to the value it is inside of"),
     "deeply nested comments.yaml": (lambda r: (r / "content/one/comments.yaml").write_text("[" * 20000 + "]" * 20000),
-                                    1, r"content/one/comments\.yaml:1:1: error: the YAML is nested too deeply"),
+                                    1, r"content/one/comments\.yaml:1:\d+: error: the YAML is nested too deeply"),
     "yaml tags in front matter": (lambda r: (r / "content/one/index.md").write_text(
         "---\ntitle: !!python/object/apply:os.system [\"touch pwned\"]\ndate: 2024-01-01\n---\n"), 1,
         r"content/one/index\.md:2:\d+: error"),
