@@ -41,7 +41,8 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
     views (cache.fingerprint), the notes and timelines by the parts they read (model.FACETS), and for a
     feed, which shows them whole, by their keys too (keys: {slug: key} of the whole entries, else each
     entry's own), plus salt (code, config, templates). memory, a dict a long-lived caller (serve) keeps,
-    holds the inputs' fingerprints and the sitemap while the site is the same object and the salt the same."""
+    holds the inputs' fingerprints and the sitemap while the site is the same object and the salt the same,
+    and the files the last call made, by key."""
     made: dict[str, dict[str, bytes]] = {}
     keys = keys or {}
     prune = cache_folder is not None and not memory  # (serve prunes on its first build only)
@@ -50,24 +51,31 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
         memory.update(site=site, salt=salt)
     known = memory.setdefault("inputs", {}) if memory is not None else {}
 
+    def facet(name: str, at: tuple, entries: tuple[Entry, ...]) -> tuple[str, ...]:
+        """cache.by_facet, remembered while the site is the same (its entries show the same)."""
+        return known.get((name, at)) or known.setdefault((name, at), cache.by_facet(entries, name))
+
+    last_made = memory.get("made", {}) if memory is not None else {}
+
     def cached(inputs: tuple, make: Callable[[], dict[str, bytes]], shown: tuple[Entry, ...] = ()) -> dict[str, bytes]:
         key = known.get(inputs[:2]) or known.setdefault(inputs[:2], cache.fingerprint((salt, config, inputs)))
         if shown:
             key = cache.fingerprint((key, *(keys.get(e.slug, e.key) for e in shown)))
-        files = cache.load(cache_folder, key) if cache_folder else None
+        files = last_made.get(key) or (cache.load(cache_folder, key) if cache_folder else None)
         made[key] = files if files is not None else make()
         if cache_folder and files is None:
             cache.store(cache_folder, key, made[key])
         return made[key]
 
     files = {}
-    pages = annotation_pages(site.entries)
+    if "notes" not in known:
+        known["notes"] = (annotation_pages(site.entries), sum(len(e.annotations) for e in site.entries))
+    pages, notes = known["notes"]
     for n, chunk in enumerate(pages, start=1):
-        files.update(cached(("annotations", str(n), cache.by_facet(chunk, "notes"), len(pages)),
+        files.update(cached(("annotations", str(n), facet("notes", (n,), chunk), len(pages)),
                             partial(annotations_jsonld, config, chunk, n, len(pages))))
     if len(pages) > 1:
-        files["annotations.jsonld"] = annotation_collection(config, sum(len(e.annotations) for e in site.entries),
-                                                            len(pages))
+        files["annotations.jsonld"] = annotation_collection(config, notes, len(pages))
     if "sitemap" not in known:
         known["sitemap"] = sitemap(site, config)
     files = {**files, "sitemap.xml": known["sitemap"], "robots.txt": robots(config)}
@@ -97,10 +105,12 @@ def render_feeds(site: Site, config: SiteConfig, full: Callable[[Entry], Entry] 
 
     for folder, title, description, entries in [("", config.title, config.description, site.entries)] + [
             (f"stories/{s.key}/", s.title, s.description, s.entries) for s in site.stories]:
-        files.update(cached(("timeline", folder, title, description, cache.by_facet(entries, "timeline")),
+        files.update(cached(("timeline", folder, title, description, facet("timeline", (folder,), entries)),
                             partial(timeline_data, folder, title, description, entries)))
     if prune:
         cache.prune(cache_folder, set(made))
+    if memory is not None:
+        memory["made"] = made
     return files
 
 

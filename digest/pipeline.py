@@ -91,12 +91,14 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
 
     started = time.perf_counter()
     config = config_stage.load_config(root / "site.yaml", base_url)
+    if memory is not None and sink is None and changed is not None and not strict and use_cache:
+        patched = _patch(root, now, config, folder, drafts, memory, changed)
+        if patched is not None:
+            files, result = patched
+            return files, replace(result, seconds=time.perf_counter() - started)
     entries, warnings = process_entries(root, config, folder, jobs=jobs, use_cache=use_cache, progress=progress,
                                         memory=memory, listing=listing, changed=changed)
-    if not config.origin:
-        warnings.append(warning(config.path, 1, 1, f"base_url {config.base_url!r} has no scheme and host, so feeds, "
-                                "the sitemap and canonical links use relative URLs",
-                                "Set base_url to the site's full URL, e.g. https://user.github.io/repo/, or pass --base-url"))
+    warnings += _config_warnings(config)
     if strict and warnings:
         raise SiteError(promote(warnings))
     keys = {e.slug: e.key for e in entries}  # of the whole entries, which pages and feeds load by slug
@@ -150,8 +152,82 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
             entry_pages.discard(rel)
             if not entry_pages:
                 on_indexed(indexed())
-    return files, BuildResult(len(site.pages), count, tuple(warnings), time.perf_counter() - started,
-                              next_change=min(future, default=None), indexed=indexed())
+    result = BuildResult(len(site.pages), count, tuple(warnings), time.perf_counter() - started,
+                         next_change=min(future, default=None), indexed=indexed())
+    if memory is not None and sink is None:
+        memory["built"] = (files, result)
+    return files, result
+
+
+def _config_warnings(config) -> list[Problem]:
+    if config.origin:
+        return []
+    return [warning(config.path, 1, 1, f"base_url {config.base_url!r} has no scheme and host, so feeds, "
+                    "the sitemap and canonical links use relative URLs",
+                    "Set base_url to the site's full URL, e.g. https://user.github.io/repo/, or pass --base-url")]
+
+
+def _patch(root: Path, now: datetime, config, folder: Path, drafts: bool, memory: dict,
+           changed: Sequence[str]) -> tuple[Files, BuildResult] | None:
+    """serve's short way, for edits no list sees: when every changed file is in an entry that still
+    has the same files and, processed again, shows the same in lists (model.light, Entry.view), the
+    site is the same, so only the pages that show those entries whole and the feeds are made again,
+    and the last build's files are patched. None when it does not apply (the long way then takes the
+    entries this processed from memory)."""
+    from . import feeds, render
+
+    built, kept_site, env, keyed = memory.get("built"), memory.get("site"), memory.get("env"), memory.get("keys")
+    if built is None or kept_site is None or env is None or keyed is None or memory.get("listing") is None:
+        return None
+    views, site, keys = kept_site
+    salt, by_name = keyed
+    rendered = memory.get("rendered")
+    names = {rel.split("/")[1] for rel in changed if rel.startswith("content/")}
+    if (views[:3] != (config, now, drafts) or not rendered or rendered[0] is not site or rendered[1] != env[0]
+            or any(not rel.startswith("content/") for rel in changed) or not names <= by_name.keys()):
+        return None  # the config, the clock, templates or static files, or a new or removed entry
+    listing = cache.relisted(root, memory["listing"], names)
+    if any(sorted(rel for rel, _ in listing.get(name, ())) != sorted(rel for rel, _ in memory["listing"][name])
+           for name in names):
+        return None  # a file added to or removed from a bundle
+    kept = memory["entries"]
+    fresh = {name: cache.entry_key(root, root / "content" / name, salt, listed=listing[name]) for name in names}
+    todo = [(root / "content" / name, key) for name, key in fresh.items() if key not in kept]
+    for (_, key), result in zip(todo, _process_many(root, config, folder, todo, 1)):
+        kept[key] = result  # (the long way finds them here)
+    for name, key in fresh.items():
+        (new, found), old = kept.get(key) or (None, ()), kept[by_name[name]][0]
+        if new is None or old is None or any(p.is_error for p in found) or (new.slug, new.view) != (old.slug, old.view):
+            return None
+    old_keys = {name: by_name[name] for name in names if fresh[name] != by_name[name]}
+    memory["listing"] = listing
+    files, result = built
+    if not old_keys:
+        return files, result
+    slugs = set()
+    for name in old_keys:
+        by_name[name] = fresh[name]
+        slugs.add(kept[fresh[name]][0].slug)
+        keys[kept[fresh[name]][0].slug] = fresh[name]
+    files = dict(files)
+    pages = render.render_shown(site, env[1], root, root / cache.PAGES, env[0], memory, keys, slugs)
+    files.update((rel, data) for rel, data, _ in pages)
+    files.update(feeds.render_feeds(site, config, partial(full_entry, folder, keys), root / cache.FEEDS, env[0], keys,
+                                    memory.setdefault("feeds", {})))
+    if any(kept[fresh[name]][1] != kept[old][1] for name, old in old_keys.items()):  # (in sources' order)
+        result = replace(result, warnings=tuple([p for key in by_name.values() for p in kept[key][1]]
+                                                + _config_warnings(config)))
+    for old in old_keys.values():
+        del kept[old]
+    if memory.get("indexed", (None,))[0] is not site:
+        memory["indexed"] = (site, {rel: i for i, (rel, _) in enumerate(result.indexed)})
+    indexed, at = list(result.indexed), memory["indexed"][1]
+    for rel, _, sha in pages:
+        if rel in at:
+            indexed[at[rel]] = (rel, sha)
+    result = replace(result, indexed=tuple(indexed))
+    memory["built"] = (files, result)
+    return files, result
 
 
 def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult:

@@ -136,6 +136,30 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
     yield ".nojekyll", b"", None
 
 
+def render_shown(site: Site, env: Environment, root: Path, cache_folder: Path | None, salt: str,
+                 memory: dict, keys: Mapping[str, str], slugs: set[str]) -> list[tuple[str, bytes, str]]:
+    """The pages that show these entries whole (Page.shows), made again as (output path, bytes,
+    sha256); render_site's memory must hold this very site and salt, and is updated as render_site
+    would have. (An edit that lists do not see changes no other page.)"""
+    made, kept = memory["rendered"][2], memory.setdefault("pages", {})
+    if memory.get("shown", (None,))[0] is not site:
+        shown: dict[str, list[int]] = {}
+        for i, page in enumerate(site.pages):
+            if page.shows:
+                shown.setdefault(page.shows, []).append(i)
+        memory["shown"] = (site, shown)
+    out = []
+    for i in (i for slug in sorted(slugs) for i in memory["shown"][1].get(slug, ())):
+        page, whole = site.pages[i], keys.get(site.pages[i].shows)
+        if made[i][1] != whole:
+            kept.pop(made[i][2][0], None)
+            made[i] = (made[i][0], whole, _render_cached(page, env, root, cache_folder, salt, False, None, kept,
+                                                         keys, made[i][0]))
+        key, out_path, data, sha = made[i][2]
+        out.append((out_path, data, sha))
+    return out
+
+
 def _page_key(page: Page, salt: str) -> str:
     """What the page's template is given, fingerprinted (entries by their views: cache.fingerprint)."""
     return cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))

@@ -5,7 +5,7 @@ import pickle
 from pathlib import Path
 
 from conftest import CLOCK, REPO, build
-from digest import pipeline
+from digest import pipeline, render
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -206,17 +206,19 @@ def contents(files: dict) -> dict[str, bytes]:
     return {rel: data.read_bytes() if isinstance(data, Path) else data for rel, data in files.items()}
 
 
-def test_builds_told_what_changed_give_the_same_site_as_fresh_ones(sample_site):
-    """serve tells each build which files changed: it lists and keys only their entries, and keeps
-    the assembled site while every entry shows the same in lists."""
+def test_builds_told_what_changed_give_the_same_site_as_fresh_ones(sample_site, monkeypatch):
+    """serve tells each build which files changed: it lists and keys only their entries, keeps the
+    assembled site while every entry shows the same in lists, and then walks no other page."""
     root = sample_site
     memory: dict = {}
+    walked = []
+    monkeypatch.setattr(render, "render_site", lambda *args, _walk=render.render_site, **kw: walked.append(1) or _walk(*args, **kw))
     pipeline.render_files(root, CLOCK, memory=memory)
     talks = root / "content/ukraine-peace-talks/index.md"
     sullivan = root / "content/sullivan-no-stalemate/index.md"
     steps = [
         ("prose", ["content/ukraine-peace-talks/index.md"],
-         lambda: talks.write_text(talks.read_text().replace("\n---\n", "\n---\n\nA new first paragraph.\n", 1))),
+         lambda: talks.write_text(talks.read_text().replace("\n---\n", "\n---\n\nA new first paragraph, on 987 casualties.\n", 1))),
         ("comment", ["content/ukraine-peace-talks/comments.yaml"],
          lambda: (root / "content/ukraine-peace-talks/comments.yaml").write_text(
              (root / "content/ukraine-peace-talks/comments.yaml").read_text().replace("Ukraine", "Kyiv", 1))),
@@ -230,11 +232,16 @@ def test_builds_told_what_changed_give_the_same_site_as_fresh_ones(sample_site):
     for name, changed, edit in steps:
         site_before = memory["site"][1]
         edit()
+        walked.clear()
         files, result = pipeline.render_files(root, CLOCK, memory=memory, changed=changed)
-        fresh, _ = pipeline.render_files(root, CLOCK, use_cache=False)
+        short = not walked
+        fresh, fresh_result = pipeline.render_files(root, CLOCK, use_cache=False)
         assert contents(files) == contents(fresh), name
+        assert (result.warnings, result.indexed, result.pages) == (fresh_result.warnings, fresh_result.indexed,
+                                                                   fresh_result.pages), name
         same_site = memory["site"][1] is site_before
-        assert same_site == (name in ("prose", "comment", "nothing")), name
+        assert same_site == short == (name in ("prose", "comment", "nothing")), name
+        assert any("987" in p.message for p in result.warnings)  # the prose edit's new finding, at its line
     assert b"Retitled, " in files["archive/index.html"] and "added/index.html" not in files
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CLOCK, REPO
-from digest import cli, serve
+from digest import cli, render, serve
 
 TIMEOUT = 60  # seconds; generous: the machine is shared and noisy. Nothing waits on a fixed sleep.
 ENTRY = "content/first-story/index.md"
@@ -132,6 +132,24 @@ def test_an_edit_pushes_a_new_epoch_and_the_new_page(fixture_site, preview, even
     log = p.stdout.getvalue()
     assert f"{ENTRY} changed: " in log and " pages changed (" in log
     assert not (site / "output").exists(), "serve must never write output/"
+
+
+def test_a_prose_edit_and_a_replaced_image_reload_their_entry(fixture_site, preview, events, monkeypatch):
+    """Edits no list shows take the short way (pipeline._patch, which walks no page but the entry's):
+    still a new epoch and the new bytes."""
+    site = fixture_site("basic")
+    p = preview(site)
+    stream = events(p)
+    first = stream.next()
+    monkeypatch.setattr(render, "render_site", lambda *args, **kw: pytest.fail("the long way was taken"))
+    edit(site, ENTRY, "\n---\n", "\n---\n\nA paragraph added in the preview.\n")
+    second = stream.until(lambda s: s["epoch"] != first["epoch"])
+    assert b"A paragraph added in the preview." in get(p, "/first-story/")[2]
+    assert "1 page changed" in p.stdout.getvalue().splitlines()[-1]
+    image = site / "content/first-story/photo.svg"
+    image.write_text(image.read_text(encoding="utf-8").replace("</svg>", "<circle r='1'/></svg>"), encoding="utf-8")
+    stream.until(lambda s: s["epoch"] != second["epoch"])
+    assert get(p, "/first-story/photo.svg")[2] == image.read_bytes()
 
 
 def test_a_burst_of_saves_is_one_rebuild(fixture_site, preview, events):
