@@ -266,8 +266,8 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
         try:
             _, result = render_files(root, now, sink=stage.add, listing=listing, on_indexed=start, **options)
             index = indexing[0].result()
-            for rel, data in index.items():
-                stage.add(rel, data)
+            for rel, (data, sha) in index.items():
+                stage.add(rel, data, sha)
             changed = stage.commit()
         except BaseException:
             failed.set()  # the indexer stops after the shard it is on

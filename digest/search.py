@@ -12,6 +12,9 @@ cache, and Pagefind never holds more than SHARD pages.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,12 +36,14 @@ def bundles(count: int) -> list[str]:
 
 
 def index_files(files: dict[str, bytes | Path], pages: list[tuple[str, str | None]],
-                cache_folder: Path | None = None, stop: Callable[[], bool] = lambda: False) -> dict[str, bytes]:
-    """The search indexes of a rendered site, as {output path: bytes}. pages: the entry pages' paths,
-    oldest first, each with the sha256 of its bytes (render.render_site), or None. With a cache
-    folder, a shard whose pages are unchanged is not indexed again (nor read). When stop() turns
-    true (the build failed), no further shard is indexed and nothing is returned."""
-    out: dict[str, bytes] = {}
+                cache_folder: Path | None = None, stop: Callable[[], bool] = lambda: False
+                ) -> dict[str, tuple[bytes | Path, str]]:
+    """The search indexes of a rendered site, as {output path: (bytes or a file holding them, their
+    sha256)}. pages: the entry pages' paths, oldest first, each with the sha256 of its bytes
+    (render.render_site), or None. With a cache folder, a shard whose pages are unchanged is not
+    indexed again, nor read: its files are given as the cache's files. When stop() turns true (the
+    build failed), no further shard is indexed and nothing is returned."""
+    out: dict[str, tuple[bytes | Path, str]] = {}
     keys = set()
     salt = f"{cache.code_fingerprint()}\0{_version()}"
     for bundle, start in zip(bundles(len(pages)), range(0, len(pages), SHARD)):
@@ -47,15 +52,39 @@ def index_files(files: dict[str, bytes | Path], pages: list[tuple[str, str | Non
         shard = pages[start:start + SHARD]
         key = _key(salt, [(rel, sha or hashlib.sha256(_content(files[rel])).hexdigest()) for rel, sha in shard])
         keys.add(key)
-        index = cache.load(cache_folder, key) if cache_folder else None
+        index = _cached(cache_folder / key) if cache_folder else None
         if index is None:
-            index = _index({rel: _content(files[rel]) for rel, _ in shard})
-            if cache_folder:
-                cache.store(cache_folder, key, index)
-        out.update((bundle + rel, data) for rel, data in index.items())
-    if cache_folder:
-        cache.prune(cache_folder, keys)
+            made = _index({rel: _content(files[rel]) for rel, _ in shard})
+            index = _store(cache_folder / key, made) if cache_folder else \
+                {rel: (data, hashlib.sha256(data).hexdigest()) for rel, data in made.items()}
+        out.update((bundle + rel, item) for rel, item in index.items())
+    if cache_folder and cache_folder.is_dir():
+        for stale in [p for p in cache_folder.iterdir() if p.name not in keys]:  # the cache stays the size of the site
+            shutil.rmtree(stale) if stale.is_dir() and not stale.is_symlink() else stale.unlink()
     return out
+
+
+HASHES = ".hashes.json"  # in a cached shard's folder, written last: {path: sha256} of its files
+
+
+def _cached(folder: Path) -> dict[str, tuple[Path, str]] | None:
+    hashes = cache.read_json(folder / HASHES)
+    return {rel: (folder / rel, sha) for rel, sha in hashes.items()} if hashes else None
+
+
+def _store(folder: Path, made: dict[str, bytes]) -> dict[str, tuple[Path, str]]:
+    """Keep a shard's files in folder (made beside it and renamed, so a folder there is whole)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".shard-"))
+    hashes = {}
+    for rel, data in made.items():
+        (temp / rel).parent.mkdir(parents=True, exist_ok=True)
+        (temp / rel).write_bytes(data)
+        hashes[rel] = hashlib.sha256(data).hexdigest()
+    (temp / HASHES).write_text(json.dumps(hashes), encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)  # a shard left without its hashes by an interrupted build
+    os.replace(temp, folder)
+    return {rel: (folder / rel, sha) for rel, sha in hashes.items()}
 
 
 def _content(data: bytes | Path) -> bytes:

@@ -43,6 +43,8 @@ WATCHED = ("content", "templates", "static")
 CONFIG = "site.yaml"
 QUIET = 0.04                          # seconds without file events before a rebuild starts (an editor's
                                       # save, or a "save all", is a burst of events a few ms apart)
+SETTLE = 0.01                         # the same, once every file written since has been closed, moved into
+                                      # place or deleted: the save is whole, only a burst's next file may come
 MAX_WAIT = 2.0                        # rebuild at the latest this long after the first event of a burst
 PING = 15.0                           # seconds between keep-alive comments on an idle event stream
 WAIT = 5.0                            # a request waits this long for a pending rebuild, then gets the last
@@ -127,9 +129,13 @@ class Report:
 def diff(old: Mapping[str, object], new: Mapping[str, object], among: Iterable[str] | None = None) -> Changes:
     """Compare two {path: fingerprint} maps (fingerprints compare by value); among: the only paths
     whose fingerprint may differ, when known."""
-    both = new.keys() & old.keys() if among is None else [k for k in among if k in old and k in new]
-    return Changes(tuple(sorted(new.keys() - old.keys())), tuple(sorted(old.keys() - new.keys())),
-                   tuple(sorted(k for k in both if new[k] != old[k])))
+    if among is None:
+        return Changes(tuple(sorted(new.keys() - old.keys())), tuple(sorted(old.keys() - new.keys())),
+                       tuple(sorted(k for k in new.keys() & old.keys() if new[k] != old[k])))
+    added = [k for k in among if k not in old]
+    removed = old.keys() - new.keys() if len(new) != len(old) + len(added) else ()  # (else none went)
+    return Changes(tuple(sorted(added)), tuple(sorted(removed)),
+                   tuple(sorted(k for k in among if k in old and new[k] != old[k])))
 
 
 class LiveSite:
@@ -146,9 +152,9 @@ class LiveSite:
         self.closing = False
         self.snapshot = Snapshot({}, "/", "", (), 0)
         self._search_lock = threading.Lock()
-        self._search: tuple[str, dict[str, bytes]] = ("", {})
+        self._search: tuple[str, dict[str, tuple[bytes | Path, str]]] = ("", {})
 
-    def search_index(self, snap: Snapshot) -> dict[str, bytes]:
+    def search_index(self, snap: Snapshot) -> dict[str, tuple[bytes | Path, str]]:
         """Pagefind's files for this build, made once per build and only when a page asks for them,
         so an edit reloads pages without waiting for the search index."""
         with self._search_lock:
@@ -338,7 +344,10 @@ class _Handler(BaseHTTPRequestHandler):
             except SiteError as exc:
                 return self._send(503, "text/plain; charset=utf-8", str(exc).encode(), send_body)
             if rel in index:
-                return self._send(200, content_type(rel), index[rel], send_body)
+                try:
+                    return self._send(200, content_type(rel), _read(index[rel][0]), send_body)
+                except OSError:
+                    pass              # the cache was pruned by a build since: answered as any missing file
         route = resolve(self.path, snap.base_path, snap.files)
         if route.status == 302:
             return self._send(302, "text/plain; charset=utf-8", b"", send_body, Location=route.target)
@@ -443,18 +452,21 @@ def source_path(root: Path, path: str) -> str | None:
 
 
 class _Events(fs_events.FileSystemEventHandler):
-    def __init__(self, root: Path, on_change: Callable[[str], None]):
+    def __init__(self, root: Path, on_change: Callable[[str, str], None]):
         self.root, self.on_change = root, on_change
 
     def on_any_event(self, event: fs_events.FileSystemEvent) -> None:
-        if event.event_type not in ("created", "modified", "deleted", "moved"):
+        """on_change(path, kind): see Preview._on_change (Linux tells when a file written to is closed,
+        other systems do not: there every change waits the whole quiet period)."""
+        if event.event_type not in ("created", "modified", "deleted", "moved", "closed"):
             return
         if event.is_directory and event.event_type == "modified":
             return
         for path in (event.src_path, event.dest_path):
             rel = source_path(self.root, str(path)) if path else None
             if rel:
-                self.on_change(rel)
+                self.on_change(rel, {"created": "writing", "modified": "writing", "closed": "closed"}.get(
+                    event.event_type, "whole"))
 
 
 class Preview:
@@ -462,11 +474,11 @@ class Preview:
 
     def __init__(self, root: Path, build: Build, *, host: str = "127.0.0.1", port: int = 8000,
                  quiet: float = QUIET, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr,
-                 freeze: bool = False):
+                 freeze: bool = False, settle: float = SETTLE):
         self.root = root.resolve()
         self.freeze = freeze
         self.live = LiveSite(build)
-        self.host, self.port, self.quiet = host, port, quiet
+        self.host, self.port, self.quiet, self.settle = host, port, quiet, min(settle, quiet)
         self.stdout, self.stderr = stdout, stderr
         self._server: _Server | None = None
         self._observer = Observer()
@@ -474,6 +486,7 @@ class Preview:
         self._watches: dict[str, tuple[int, object]] = {}
         self._cond = threading.Condition()
         self._changed: set[str] = set()
+        self._writing: set[str] = set()  # changed files not closed since
         self._first = self._last = 0.0
         self._stopping = False
         self._threads: list[threading.Thread] = []
@@ -540,9 +553,17 @@ class Preview:
         thread.start()
         self._threads.append(thread)
 
-    def _on_change(self, rel: str) -> None:
+    def _on_change(self, rel: str, kind: str) -> None:
+        """kind: "writing" (created or modified: maybe not whole yet), "whole" (moved into place or
+        deleted) or "closed" (closed after writing: whole; no change by itself)."""
         with self._cond:
+            if kind == "closed":
+                if rel in self._writing:
+                    self._writing.discard(rel)
+                    self._cond.notify_all()  # the quiet period shortens
+                return
             now = time.monotonic()
+            (self._writing.add if kind == "writing" else self._writing.discard)(rel)
             if not self._changed:
                 self._first = now
             self._changed.add(rel)
@@ -555,13 +576,15 @@ class Preview:
             with self._cond:
                 self._cond.wait_for(lambda: self._changed or self._stopping)
                 while not self._stopping:        # the quiet period: a burst becomes one rebuild
-                    left = min(self._last + self.quiet, self._first + MAX_WAIT) - time.monotonic()
+                    quiet = self.quiet if self._writing else self.settle
+                    left = min(self._last + quiet, self._first + MAX_WAIT) - time.monotonic()
                     if left <= 0:
                         break
                     self._cond.wait(left)
                 if self._stopping:
                     return
                 sources, self._changed = sorted(self._changed), set()
+                self._writing.clear()
             self._ensure_watches()
             self._rebuild(sources)
 

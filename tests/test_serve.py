@@ -28,9 +28,10 @@ def preview():
     """preview(root, **options) -> a running serve.Preview on a free port; all are closed afterwards."""
     running: list[serve.Preview] = []
 
-    def start(root: Path, *, base_url: str | None = None, quiet: float = serve.QUIET) -> serve.Preview:
+    def start(root: Path, *, base_url: str | None = None, quiet: float = serve.QUIET,
+              settle: float = serve.SETTLE) -> serve.Preview:
         p = serve.Preview(root, serve.site_builder(root, CLOCK, base_url=base_url), port=0, quiet=quiet,
-                          stdout=io.StringIO(), stderr=io.StringIO())
+                          settle=settle, stdout=io.StringIO(), stderr=io.StringIO())
         running.append(p)
         p.__enter__()
         return p
@@ -154,7 +155,7 @@ def test_a_prose_edit_and_a_replaced_image_reload_their_entry(fixture_site, prev
 
 def test_a_burst_of_saves_is_one_rebuild(fixture_site, preview, events):
     site = fixture_site("basic")
-    p = preview(site, quiet=2.0)  # a long quiet period, so a slow machine cannot split the burst
+    p = preview(site, quiet=2.0, settle=2.0)  # a long quiet period, so a slow machine cannot split the burst
     stream = events(p)
     first = stream.next()
     for i in range(10):  # as an editor's atomic save does: write a temp file, rename it over
@@ -167,6 +168,18 @@ def test_a_burst_of_saves_is_one_rebuild(fixture_site, preview, events):
     rebuilds = [line for line in p.stdout.getvalue().splitlines() if " changed: " in line]
     assert len(rebuilds) == 1, rebuilds
     assert rebuilds[0].split(" ", 1)[1].startswith(f"{ENTRY} changed: ")  # the temp file is not named
+
+
+def test_a_save_closed_after_writing_rebuilds_without_waiting_the_quiet_period(fixture_site, preview, events):
+    """A file closed after writing (or moved into place) is whole: the short settle applies, not the
+    quiet period, which here is longer than the test's timeout."""
+    site = fixture_site("basic")
+    p = preview(site, quiet=10 * TIMEOUT, settle=0.05)
+    stream = events(p)
+    first = stream.next()
+    edit(site, ENTRY, 'title: "First story"', 'title: "Saved and closed"')  # open, write, close
+    stream.until(lambda s: s["epoch"] != first["epoch"])
+    assert b"Saved and closed" in get(p, "/first-story/")[2]
 
 
 def test_a_broken_save_shows_problems_keeps_the_last_good_build_and_recovers(fixture_site, preview, events):
