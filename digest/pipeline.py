@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import gc
 import itertools
 import os
@@ -214,8 +215,19 @@ def _patch(root: Path, now: datetime, config, folder: Path, drafts: bool, memory
     files.update((rel, data) for rel, data, _ in pages)
     files.update(feeds.render_feeds(site, config, partial(full_entry, folder, keys), root / cache.FEEDS, env[0], keys,
                                     memory.setdefault("feeds", {})))
-    if any(kept[fresh[name]][1] != kept[old][1] for name, old in old_keys.items()):  # (in sources' order)
-        result = replace(result, warnings=tuple([p for key in by_name.values() for p in kept[key][1]]
+    if any(kept[fresh[name]][1] != kept[old][1] for name, old in old_keys.items()):
+        # the entries with problems, by name (the order of sources, and of warnings), kept up to date
+        warned = memory.get("warned")
+        if warned is None or warned[0] is not by_name:
+            warned = memory["warned"] = (by_name, [name for name, key in by_name.items() if kept[key][1]])
+        for name in old_keys:
+            at = bisect.bisect_left(warned[1], name)
+            listed = at < len(warned[1]) and warned[1][at] == name
+            if kept[fresh[name]][1] and not listed:
+                warned[1].insert(at, name)
+            elif listed and not kept[fresh[name]][1]:
+                del warned[1][at]
+        result = replace(result, warnings=tuple([p for name in warned[1] for p in kept[by_name[name]][1]]
                                                 + _config_warnings(config)))
     for old in old_keys.values():
         del kept[old]
