@@ -593,7 +593,12 @@ class Preview:
         if self.freeze:
             # what builds keep (entries, pages, the site) lives as long as the process: out of the cycle
             # collector's sight, a collection scans only what the next build makes (a full one took
-            # ~0.5 s at 10,000 entries, in the middle of a rebuild); only the process is the server's
+            # ~0.5 s at 10,000 entries, in the middle of a rebuild); only the process is the server's.
+            # A change outside content/ makes a new Jinja environment, whose predecessor is a cycle:
+            # everything is looked at once then, so what is frozen never holds it.
+            if any(not source.startswith("content/") for source in sources):
+                gc.unfreeze()
+                gc.collect()
             gc.freeze()
 
     def _ensure_watches(self) -> None:
