@@ -2,7 +2,7 @@
 """Benchmark: save-to-reload latency of `build.py serve`.
 
     .venv/bin/python bench/serve_latency.py [--edits 10] [--entries 1000] [--only sample|generated]
-                                            [--site DIR]
+                                            [--site DIR] [--edit prose|note]
 
 For the sample site (this repository's site.yaml, content/, templates/, static/, copied to a temp folder)
 and for a generated site of N entries (bench/generate.py: bundles with index.md, source.md of ~1,260
@@ -10,6 +10,8 @@ words and comments.yaml of ~25 comments), starts the real server (`build.py serv
 process, connects a server-sent-events client as an open page does, then edits one entry's index.md at a
 time and measures from the moment the file is written (closed) to the moment the reload event (a new
 epoch) arrives. Prints every latency, the server's status line for each rebuild, and the median.
+--edit note changes the text of the entry's first editor's note instead of adding a paragraph: what
+lists show of the entry (its notes) changes too.
 --site measures a generated site already on disk instead (a corpus `bench/run.py --keep` left), which
 its build cache lets the server start on without processing every entry first.
 """
@@ -84,7 +86,19 @@ class Events:
                 return json.loads("".join(data))["epoch"]
 
 
-def measure(site: Path, entries: list[Path], edits: int) -> list[float]:
+def add_paragraph(text: str, i: int) -> str:
+    return text + f"\n\nEdit {i} for the latency benchmark.\n"
+
+
+def edit_note(text: str, i: int) -> str:
+    """The first line of the first note's text (the line after its ::: opener), with words added."""
+    lines = text.split("\n")
+    at = next(n for n, line in enumerate(lines) if line.startswith(":::") and line.strip(": "))
+    lines[at + 1] += f" Edit {i} for the latency benchmark."
+    return "\n".join(lines)
+
+
+def measure(site: Path, entries: list[Path], edits: int, change=add_paragraph) -> list[float]:
     server = Server(site)
     stream = Events(server.port)
     epoch = stream.next_epoch()
@@ -92,10 +106,9 @@ def measure(site: Path, entries: list[Path], edits: int) -> list[float]:
     try:
         for i in range(edits):
             index = entries[i % len(entries)]
-            text = index.read_text(encoding="utf-8")
-            marker = f"\n\nEdit {i} for the latency benchmark.\n"
+            text = change(index.read_text(encoding="utf-8"), i)
             started = time.perf_counter()
-            index.write_text(text + marker, encoding="utf-8")   # written and closed
+            index.write_text(text, encoding="utf-8")   # written and closed
             while (new := stream.next_epoch()) == epoch:
                 pass
             latencies.append(time.perf_counter() - started)
@@ -118,7 +131,10 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1000)
     parser.add_argument("--only", choices=("sample", "generated"))
     parser.add_argument("--site", type=Path, help="a generated site to measure instead of a new one")
+    parser.add_argument("--edit", choices=("prose", "note"), default="prose",
+                        help="add a paragraph (default), or change the text of the entry's first note")
     args = parser.parse_args()
+    change = edit_note if args.edit == "note" else add_paragraph
     with tempfile.TemporaryDirectory(prefix="serve-latency-") as tmp:
         results = {}
         if args.only != "generated":
@@ -131,8 +147,10 @@ def main() -> None:
                 elif src.is_file():
                     shutil.copy2(src, site / name)
             entries = sorted(site.glob("content/*/index.md"))
+            if args.edit == "note":
+                entries = [e for e in entries if "\n:::" in e.read_text(encoding="utf-8")]
             print(f"sample site ({len(list(site.glob('content/*')))} entries):")
-            results["sample"] = measure(site, entries, args.edits)
+            results["sample"] = measure(site, entries, args.edits, change)
             report("sample site", results["sample"])
         if args.only != "sample":
             site = args.site or Path(tmp) / "generated"
@@ -142,7 +160,7 @@ def main() -> None:
             count = len(entries)
             entries = [entries[len(entries) * k // args.edits] for k in range(args.edits)]  # spread over the site
             print(f"generated site ({count} entries):")
-            results["generated"] = measure(site, entries, args.edits)
+            results["generated"] = measure(site, entries, args.edits, change)
             report(f"generated {count}-entry site", results["generated"])
         for name, latencies in results.items():
             print(f"{name}: median save-to-reload {statistics.median(latencies) * 1000:.0f} ms")

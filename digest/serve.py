@@ -431,7 +431,7 @@ class _Server6(_Server):
 
 # -- watching the sources -------------------------------------------------------------------------
 
-_KINDS = [fs_events.FileCreatedEvent, fs_events.FileModifiedEvent, fs_events.FileDeletedEvent,
+_KINDS = [fs_events.FileCreatedEvent, fs_events.FileModifiedEvent, fs_events.FileClosedEvent, fs_events.FileDeletedEvent,
           fs_events.FileMovedEvent, fs_events.DirCreatedEvent, fs_events.DirDeletedEvent, fs_events.DirMovedEvent]
 
 
