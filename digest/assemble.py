@@ -157,7 +157,7 @@ def _archive(config: SiteConfig, entries: list[Entry]) -> Page:
     grouped = tuple((year, tuple((month, tuple(items)) for month, items in sorted(months.items(), reverse=True)))
                     for year, months in sorted(years.items(), reverse=True))
     return Page("archive/index.html", url_for(config, "archive/"), "archive.html", "Archive", "archive",
-                {"years": grouped, "count": len(entries)})
+                {"years": grouped, "count": len(entries)}, facet="timeline")  # (titles, dates and URLs only)
 
 
 # The pages that show every entry have the entries as their data (a cache key of entry views) and
@@ -183,7 +183,7 @@ def _timeline_pages(config: SiteConfig, entries: list[Entry] | tuple[Entry, ...]
         pages.append(Page(f"{folder_n}index.html", url_for(config, folder_n), "timeline.html",
                           title if n == 0 else f"{title}, {label.replace('-', '–')}", kind,
                           {"entries": members, "json_url": json_url, "pager": pager, "spans": nav, "span": label},
-                          derived=partial(_timeline_context, members, span)))
+                          derived=partial(_timeline_context, members, span), facet="timeline"))
     return pages
 
 

@@ -15,7 +15,7 @@ import tempfile
 from collections import defaultdict
 from dataclasses import asdict, replace
 from datetime import datetime
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from stat import S_ISDIR
 from typing import Any
@@ -119,14 +119,15 @@ def read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def fingerprint(value: Any) -> str:
-    """A hash of what a template is given: an entry by its view (what a list shows of it: model.light)
-    and URL, anything else by its content. What shows an entry whole adds the entry's key."""
+def fingerprint(value: Any, facet: str = "") -> str:
+    """A hash of what a template is given: an entry by its view (what a list shows of it: model.light),
+    or by one of its FACETS when that is all the template shows, and its URL; anything else by its
+    content. What shows an entry whole adds the entry's key."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     # an Entry pickles as str(its id): the table is looked up by the C pickler for the objects it has no
     # fast path for, so strings, numbers and containers cost no Python call (persistent_id cost one each)
-    pickler.dispatch_table = _BY_VIEW
+    pickler.dispatch_table = _BY_FACET[facet] if facet else _BY_VIEW
     pickler.dump(value)
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
@@ -162,7 +163,12 @@ def _config_id(config: SiteConfig) -> tuple:
     return str, (repr(config),)
 
 
+def _facet_id(name: str, entry: Entry) -> tuple:
+    return str, (f"{entry.facets.get(name) or entry.view or entry.key}|{entry.url}|{entry.out_dir}",)
+
+
 _BY_VIEW = {**copyreg.dispatch_table, Entry: _entry_id, SiteConfig: _config_id}
+_BY_FACET = {name: {**_BY_VIEW, Entry: partial(_facet_id, name)} for name in FACETS}
 
 
 PAGE_HASHES = "hashes.json"  # in the page cache: {key: sha256 of the page's bytes}

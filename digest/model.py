@@ -201,6 +201,9 @@ class Page:
     # more of what the template is given, computed only when the page is rendered: a pure function of
     # data (an entry's comment tree from the entry), so it takes no part in the page's cache key
     derived: Callable[[], dict] | None = field(default=None, compare=False, hash=False)
+    # what the page shows of its entries, when it is one part of them (a name in FACETS): only that part
+    # of each entry stands in its cache key (a note's edit does not make the archive again)
+    facet: str = ""
 
 
 @dataclass(frozen=True)

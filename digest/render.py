@@ -162,7 +162,7 @@ def render_shown(site: Site, env: Environment, root: Path, cache_folder: Path | 
 
 def _page_key(page: Page, salt: str) -> str:
     """What the page's template is given, fingerprinted (entries by their views: cache.fingerprint)."""
-    return cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data))
+    return cache.fingerprint((salt, page.template, page.out_path, page.url, page.title, page.kind, page.data), page.facet)
 
 
 def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path | None, salt: str,

@@ -112,6 +112,26 @@ def test_an_edit_of_prose_alone_renders_only_its_entry_page(sample_site):
     assert len({p.name for p in (root / ".cache/digest/pages").iterdir()} - pages_before) == 1
 
 
+def test_a_note_edit_makes_the_pages_that_show_notes_and_not_the_timelines_or_the_archive(sample_site, tmp_path,
+                                                                                           monkeypatch):
+    root = sample_site
+    build(root)
+    before = tree(root / "output")
+    entry = root / "content/ukraine-peace-talks/index.md"
+    entry.write_text(entry.read_text().replace("A coalition of some 50 countries", "A coalition of about 50 countries", 1))
+    made = []
+    monkeypatch.setattr(render, "render_page", lambda env, template, *rest, _real=render.render_page:
+                        made.append(template) or _real(env, template, *rest))
+    build(root)
+    after = tree(root / "output")
+    changed = {p for p in after if after[p] != before.get(p) and not p.startswith("pagefind/")}
+    assert {"ukraine-peace-talks/index.html", "annotations/index.html", "annotations.jsonld"} <= changed
+    # they show titles, dates and events, not notes: keyed by those (model.FACETS), not made again
+    assert "entry.html" in made and "annotations.html" in made and not {"timeline.html", "archive.html"} & set(made)
+    build(root, tmp_path / "fresh", use_cache=False)
+    assert tree(tmp_path / "fresh") == after
+
+
 def test_a_file_changed_behind_our_back_is_written_again(fixture_site):
     root = fixture_site("basic")
     build(root)
