@@ -94,6 +94,7 @@ def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryVi
     # an entry page shows only its story's title and link: it gets the story without its entries and
     # timeline, so it does not depend on every entry of the story
     by_key = {s.key: replace(s, entries=()) for s in stories}
+    refs: dict[str, Tag] = {}  # a site has few tags, each on many pages
     pages = []
     for i, entry in enumerate(entries):
         newer = entries[i - 1] if i > 0 else None
@@ -101,7 +102,7 @@ def _entry_pages(config: SiteConfig, entries: list[Entry], stories: list[StoryVi
         pages.append(Page(f"{entry.out_dir}index.html", entry.url, "entry.html", entry.title, "entry",
                           {"entry": entry, "newer": newer, "older": older, "description": entry.summary,
                            "story": by_key.get(entry.story),
-                           "tags": tuple(_tag_ref(config, t) for t in entry.tags)},
+                           "tags": tuple(refs.get(t) or refs.setdefault(t, _tag_ref(config, t)) for t in entry.tags)},
                           shows=entry.slug, derived=partial(_entry_context, full, entry)))
     return pages
 
@@ -133,11 +134,12 @@ def tag_slug(name: str) -> str:
 def _tags(config: SiteConfig, entries: list[Entry]) -> list[Tag]:
     by_slug: dict[str, list[Entry]] = defaultdict(list)
     names: dict[str, str] = {}
+    slugs: dict[str, str] = {}
     for entry in entries:
         for name in entry.tags:
-            ref = _tag_ref(config, name)
-            by_slug[ref.slug].append(entry)
-            names.setdefault(ref.slug, name)
+            slug = slugs.get(name) or slugs.setdefault(name, tag_slug(name))
+            by_slug[slug].append(entry)
+            names.setdefault(slug, name)
     return [Tag(names[s], s, url_for(config, f"tags/{s}/"), tuple(by_slug[s])) for s in sorted(by_slug)]
 
 
