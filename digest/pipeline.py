@@ -216,18 +216,8 @@ def _patch(root: Path, now: datetime, config, folder: Path, drafts: bool, memory
     files.update(feeds.render_feeds(site, config, partial(full_entry, folder, keys), root / cache.FEEDS, env[0], keys,
                                     memory.setdefault("feeds", {})))
     if any(kept[fresh[name]][1] != kept[old][1] for name, old in old_keys.items()):
-        # the entries with problems, by name (the order of sources, and of warnings), kept up to date
-        warned = memory.get("warned")
-        if warned is None or warned[0] is not by_name:
-            warned = memory["warned"] = (by_name, [name for name, key in by_name.items() if kept[key][1]])
-        for name in old_keys:
-            at = bisect.bisect_left(warned[1], name)
-            listed = at < len(warned[1]) and warned[1][at] == name
-            if kept[fresh[name]][1] and not listed:
-                warned[1].insert(at, name)
-            elif listed and not kept[fresh[name]][1]:
-                del warned[1][at]
-        result = replace(result, warnings=tuple([p for name in warned[1] for p in kept[by_name[name]][1]]
+        warned = _warned(memory, by_name, kept, old_keys)
+        result = replace(result, warnings=tuple([p for name in warned for p in kept[by_name[name]][1]]
                                                 + _config_warnings(config)))
     for old in old_keys.values():
         del kept[old]
@@ -240,6 +230,22 @@ def _patch(root: Path, now: datetime, config, folder: Path, drafts: bool, memory
     result = replace(result, indexed=tuple(indexed))
     memory["built"] = (files, result)
     return files, result
+
+
+def _warned(memory: dict, by_name: dict[str, str], kept: dict[str, tuple], names) -> list[str]:
+    """The names of the entries with problems, in the order of sources (and of warnings): kept in
+    memory while by_name is the same map, and brought up to date for these names."""
+    warned = memory.get("warned")
+    if warned is None or warned[0] is not by_name:
+        warned = memory["warned"] = (by_name, [name for name, key in by_name.items() if kept[key][1]])
+    for name in names:
+        at = bisect.bisect_left(warned[1], name)
+        listed = at < len(warned[1]) and warned[1][at] == name
+        if kept[by_name[name]][1] and not listed:
+            warned[1].insert(at, name)
+        elif listed and not kept[by_name[name]][1]:
+            del warned[1][at]
+    return warned[1]
 
 
 def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult:
