@@ -134,10 +134,9 @@ def tag_slug(name: str) -> str:
 def _tags(config: SiteConfig, entries: list[Entry]) -> list[Tag]:
     by_slug: dict[str, list[Entry]] = defaultdict(list)
     names: dict[str, str] = {}
-    slugs: dict[str, str] = {}
     for entry in entries:
         for name in entry.tags:
-            slug = slugs.get(name) or slugs.setdefault(name, tag_slug(name))
+            slug = tag_slug(name)
             by_slug[slug].append(entry)
             names.setdefault(slug, name)
     return [Tag(names[s], s, url_for(config, f"tags/{s}/"), tuple(by_slug[s])) for s in sorted(by_slug)]

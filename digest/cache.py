@@ -20,7 +20,6 @@ from pathlib import Path
 from stat import S_ISDIR
 from typing import Any
 
-from .config import SiteConfig
 from .errors import Problem
 from .model import FACETS, Entry
 
@@ -127,7 +126,7 @@ def fingerprint(value: Any, facet: str = "") -> str:
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     # an Entry pickles as str(its id): the table is looked up by the C pickler for the objects it has no
     # fast path for, so strings, numbers and containers cost no Python call (persistent_id cost one each)
-    pickler.dispatch_table = _BY_FACET[facet] if facet else _BY_VIEW
+    pickler.dispatch_table = _table(facet)
     pickler.dump(value)
     return hashlib.sha256(buffer.getvalue()).hexdigest()
 
@@ -152,23 +151,24 @@ def by_facet(entries: tuple[Entry, ...] | list[Entry], name: str) -> tuple[str, 
     return tuple(e.facets.get(name) or f"{e.view or e.key}|{e.url}" for e in entries)
 
 
-def _entry_id(entry: Entry) -> tuple:
-    """Its view (or, unprocessed, its key) stands for its content."""
-    return str, (f"{entry.view or entry.key}|{entry.url}|{entry.out_dir}",)
+def _entry_id(facet: str, entry: Entry) -> tuple:
+    """The facet's fingerprint, else its view (or, unprocessed, its key), stands for its content."""
+    return str, (f"{facet and entry.facets.get(facet) or entry.view or entry.key}|{entry.url}|{entry.out_dir}",)
 
 
-def _config_id(config: SiteConfig) -> tuple:
+def _config_id(config) -> tuple:
     """Its settings: where site.yaml was read from (the site folder as the command line named it) is
     no part of a page."""
     return str, (repr(config),)
 
 
-def _facet_id(name: str, entry: Entry) -> tuple:
-    return str, (f"{entry.facets.get(name) or entry.view or entry.key}|{entry.url}|{entry.out_dir}",)
+@lru_cache(maxsize=None)
+def _table(facet: str) -> dict:
+    """The pickler's table for fingerprint(): made on first use, so that a build with nothing to do
+    (which fingerprints nothing) does not import the config stage and YAML."""
+    from .config import SiteConfig
 
-
-_BY_VIEW = {**copyreg.dispatch_table, Entry: _entry_id, SiteConfig: _config_id}
-_BY_FACET = {name: {**_BY_VIEW, Entry: partial(_facet_id, name)} for name in FACETS}
+    return {**copyreg.dispatch_table, Entry: partial(_entry_id, facet), SiteConfig: _config_id}
 
 
 PAGE_HASHES = "hashes.json"  # in the page cache: {key: sha256 of the page's bytes}

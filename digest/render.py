@@ -155,7 +155,7 @@ def render_shown(site: Site, env: Environment, root: Path, cache_folder: Path | 
             kept.pop(made[i][2][0], None)
             made[i] = (made[i][0], whole, _render_cached(page, env, root, cache_folder, salt, False, None, kept,
                                                          keys, made[i][0]))
-        key, out_path, data, sha = made[i][2]
+        _, out_path, data, sha = made[i][2]
         out.append((out_path, data, sha))
     return out
 
