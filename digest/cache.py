@@ -172,6 +172,7 @@ def _table(facet: str) -> dict:
 
 
 PAGE_HASHES = "hashes.json"  # in the page cache: {key: sha256 of the page's bytes}
+PAGE_KEYS = "keys"  # in the page cache, the last build's: {"site": its fingerprint, "keys": each page's data key}
 
 
 def page_hashes(folder: Path) -> dict[str, str]:
@@ -266,8 +267,6 @@ def last_build(root: Path, stamp: str, now: datetime) -> dict | None:
 
 def record_build(root: Path, stamp: str, pages: int, files: int, warnings: tuple[Problem, ...],
                  next_change: datetime | None) -> None:
-    path = root / LAST_BUILD
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"stamp": stamp, "pages": pages, "files": files,
-                                "next_change": next_change.isoformat() if next_change else None,
-                                "warnings": [asdict(w) for w in warnings]}), encoding="utf-8")
+    record = {"stamp": stamp, "pages": pages, "files": files, "next_change": next_change.isoformat() if next_change else None,
+              "warnings": [asdict(w) for w in warnings]}
+    store_bytes((root / LAST_BUILD).parent, LAST_BUILD.name, json.dumps(record).encode())  # whole or not at all

@@ -75,8 +75,8 @@ def templates_fingerprint(root: Path, config: SiteConfig, static: dict[str, Path
 def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, static: dict[str, Path],
                 progress: Callable[[int, int], None] = lambda done, total: None,
                 cache_folder: Path | None = None, salt: str = "", jobs: int = 1, lazy: bool = False,
-                memory: dict | None = None, keys: Mapping[str, str] | None = None
-                ) -> Iterator[tuple[str, bytes | Path, str | None]]:
+                memory: dict | None = None, keys: Mapping[str, str] | None = None,
+                data_keys: list[str | None] | None = None) -> Iterator[tuple[str, bytes | Path, str | None]]:
     """Every page, and the static files and bundle resources, one by one as (output path, bytes or a file
     to copy, the sha256 of a page's bytes or None). With a cache folder, a page whose template inputs
     and data (its key, cache.fingerprint) were rendered before comes from the cache: as its cached file
@@ -86,7 +86,10 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
     memory, a dict a long-lived caller (serve) keeps, holds under "pages" this build's pages ({key:
     (bytes, sha256)}) in front of the cache on disk, and under "rendered" what each page of the site
     gave, while the site is the same object and the salt the same: then only the pages whose entry's
-    whole key changed are looked at again."""
+    whole key changed are looked at again. data_keys, a list with an item a page, has each page's data
+    key (_page_key) where a build of a site with the same pages and salt knew it, else None; the keys
+    made here are put in it. When it has every key, the pages are not fingerprinted again, and only
+    those whose entry's whole key changed are rendered (in this process: a pool would cost more)."""
     for rel, path in static.items():
         yield rel, path, None
     used: dict[str, str] = {}  # key -> sha256 of the page's bytes
@@ -94,15 +97,18 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
     pages = site.pages
     keys = keys or {}
     serving = bool(memory and memory.get("pages"))
-    if jobs > 1 and len(pages) >= 200 and "fork" in multiprocessing.get_all_start_methods():
+    data_keys = data_keys if data_keys is not None else [None] * len(pages)
+    if (jobs > 1 and len(pages) >= 200 and None in data_keys
+            and "fork" in multiprocessing.get_all_start_methods()):
         size = max(20, len(pages) // (jobs * 8))
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                 initargs=(pages, env, root, cache_folder, salt, lazy, known, keys)) as pool:
+                                 initargs=(pages, env, root, cache_folder, salt, lazy, known, keys, data_keys)) as pool:
             parts = pool.map(_render_range, range(0, len(pages), size), [size] * (-(-len(pages) // size)))
             done = 0
             for part in parts:
-                for key, out_path, data, sha in part:
+                for data_key, (key, out_path, data, sha) in part:
+                    data_keys[done] = data_key
                     used[key] = sha
                     done += 1
                     yield out_path, data, sha
@@ -115,7 +121,8 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
         for i, page in enumerate(pages):
             whole = keys.get(page.shows) if page.shows else None
             if made[i] is None or made[i][1] != whole:
-                data_key = made[i][0] if made[i] else _page_key(page, salt)
+                data_key = made[i][0] if made[i] else data_keys[i] or _page_key(page, salt)
+                data_keys[i] = data_key
                 made[i] = (data_key, whole, _render_cached(page, env, root, cache_folder, salt, lazy, known, kept,
                                                            keys, data_key))
             key, out_path, data, sha = made[i][2]
@@ -200,10 +207,14 @@ def _start_worker(*state) -> None:
     _worker["state"] = state
 
 
-def _render_range(start: int, size: int) -> list[tuple[str, str, bytes | Path, str]]:
-    pages, env, root, cache_folder, salt, lazy, known, keys = _worker["state"]
-    return [_render_cached(page, env, root, cache_folder, salt, lazy, known, None, keys)
-            for page in pages[start:start + size]]
+def _render_range(start: int, size: int) -> list[tuple[str, tuple[str, str, bytes | Path, str]]]:
+    """(data key, _render_cached's result) of pages [start, start + size)."""
+    pages, env, root, cache_folder, salt, lazy, known, keys, data_keys = _worker["state"]
+    out = []
+    for page, data_key in zip(pages[start:start + size], data_keys[start:start + size]):
+        data_key = data_key or _page_key(page, salt)
+        out.append((data_key, _render_cached(page, env, root, cache_folder, salt, lazy, known, None, keys, data_key)))
+    return out
 
 
 def render_page(env: Environment, template: str, context: dict, root: Path) -> bytes:

@@ -112,6 +112,24 @@ def test_an_edit_of_prose_alone_renders_only_its_entry_page(sample_site):
     assert len({p.name for p in (root / ".cache/digest/pages").iterdir()} - pages_before) == 1
 
 
+def test_a_build_of_the_same_site_does_not_fingerprint_its_pages_again(sample_site, tmp_path, monkeypatch):
+    root = sample_site
+    build(root)
+    keyed = []
+    monkeypatch.setattr(render, "_page_key", lambda page, salt, _real=render._page_key:
+                        keyed.append(page.out_path) or _real(page, salt))
+    entry = root / "content/ukraine-peace-talks/index.md"
+    entry.write_text(entry.read_text().replace("\n---\n", "\n---\n\nA new first paragraph.\n", 1))
+    build(root)
+    assert keyed == []  # lists show no prose: the same site, whose pages' data keys the last build recorded
+    build(root, tmp_path / "fresh", use_cache=False)
+    assert tree(tmp_path / "fresh") == tree(root / "output")
+    keyed.clear()
+    entry.write_text(entry.read_text().replace("\ntitle: ", "\ntitle: Now ", 1))  # lists show titles
+    result = build(root)
+    assert len(keyed) == result.pages
+
+
 def test_a_note_edit_makes_the_pages_that_show_notes_and_not_the_timelines_or_the_archive(sample_site, tmp_path,
                                                                                            monkeypatch):
     root = sample_site
