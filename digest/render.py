@@ -117,7 +117,8 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
         kept = memory.setdefault("pages", {}) if memory is not None else None
         last = memory.get("rendered") if memory is not None else None
         # per page: (data key, whole entry's key, (key, out path, bytes, sha256)) as last made
-        made = last[2] if last and last[0] is site and last[1] == salt else [None] * len(pages)
+        made = (last[2] if last and last[0] is site else _carried(last[0].pages, last[2], pages)) \
+            if last and last[1] == salt else [None] * len(pages)
         for i, page in enumerate(pages):
             whole = keys.get(page.shows) if page.shows else None
             if made[i] is None or made[i][1] != whole:
@@ -141,6 +142,20 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
         for resource in entry.resources:
             yield entry.out_dir + (root / resource).relative_to(bundle).as_posix(), root / resource, None
     yield ".nojekyll", b"", None
+
+
+def _carried(old_pages: tuple[Page, ...], old_made: list, pages: tuple[Page, ...]) -> list:
+    """For a new site, what each of its pages gave when the last site had it with equal data (its
+    path, template and title, and data: entries by identity, else by value), else None. An entry
+    shows differently in lists only as a new object, so the pages that do not show it, most of a big
+    site, keep their data keys (comparing them is ten times faster than fingerprinting them)."""
+    at = {page.out_path: i for i, page in enumerate(old_pages)}
+    made = []
+    for page in pages:
+        i = at.get(page.out_path)
+        same = i is not None and old_made[i] is not None and old_pages[i] == page and old_pages[i].data == page.data
+        made.append(old_made[i] if same else None)
+    return made
 
 
 def render_shown(site: Site, env: Environment, root: Path, cache_folder: Path | None, salt: str,

@@ -37,19 +37,12 @@ def merge(entries: list[Entry] | tuple[Entry, ...]) -> tuple[TimelineEvent, ...]
     return tuple(sorted(merged.values(), key=sort_key))
 
 
-def years(entry: Entry) -> set[int]:
-    """The years an entry has events in (its own date's among them)."""
-    return {entry.date.year, *(event.date.year for event in entry.timeline)}
-
-
 def spans(entries: list[Entry] | tuple[Entry, ...], limit: int) -> list[tuple[int, int]]:
     """Runs of whole years, oldest first, each with at most `limit` events (a year with more is a run
     of its own), counting each entry's events and itself. A new event changes the last run only,
     unless it is in an earlier year."""
-    counts: Counter[int] = Counter()
-    for entry in entries:
-        counts[entry.date.year] += 1
-        counts.update(event.date.year for event in entry.timeline)
+    counts = Counter([entry.date.year for entry in entries])  # (one list each: a site has tens of thousands)
+    counts.update([event.date.year for entry in entries for event in entry.timeline])
     runs: list[tuple[int, int]] = []
     total = 0
     for year in sorted(counts):
@@ -67,11 +60,15 @@ def span_label(span: tuple[int, int] | None) -> str:
 
 
 def by_span(entries: list[Entry] | tuple[Entry, ...], runs: list[tuple[int, int]]) -> list[tuple[Entry, ...]]:
-    """For each run of years (spans of the same entries), the entries, in their order, with an event in it."""
+    """For each run of years (spans of the same entries), the entries, in their order, with an event in it
+    (an entry's own date is one)."""
     run_of = {year: i for i, (first, last) in enumerate(runs) for year in range(first, last + 1)}
     found: list[list[Entry]] = [[] for _ in runs]
     for entry in entries:
-        for i in {run_of[year] for year in years(entry)}:
+        if not entry.timeline:
+            found[run_of[entry.date.year]].append(entry)
+            continue
+        for i in {run_of[entry.date.year], *[run_of[event.date.year] for event in entry.timeline]}:
             found[i].append(entry)
     return [tuple(members) for members in found]
 

@@ -262,6 +262,8 @@ def test_builds_told_what_changed_give_the_same_site_as_fresh_ones(sample_site, 
              (root / "content/ukraine-peace-talks/comments.yaml").read_text().replace("Ukraine", "Kyiv", 1))),
         ("finding fixed", ["content/ukraine-peace-talks/index.md"],
          lambda: talks.write_text(talks.read_text().replace("on 987 casualties", "on the casualties", 1))),
+        ("note", ["content/ukraine-peace-talks/index.md"],
+         lambda: talks.write_text(talks.read_text().replace("A coalition of some 50", "A coalition of about 50", 1))),
         ("title", ["content/sullivan-no-stalemate/index.md"],
          lambda: sullivan.write_text(sullivan.read_text().replace("title: \"", "title: \"Retitled, ", 1))),
         ("new entry", ["content/added.md"],
@@ -283,6 +285,23 @@ def test_builds_told_what_changed_give_the_same_site_as_fresh_ones(sample_site, 
         assert same_site == short == (name in ("prose", "comment", "finding fixed", "nothing")), name
         assert any("987" in p.message for p in result.warnings) == (name in ("prose", "comment")), name
     assert b"Retitled, " in files["archive/index.html"] and "added/index.html" not in files
+
+
+def test_a_note_edit_in_serve_fingerprints_only_the_pages_whose_data_changed(sample_site, monkeypatch):
+    root = sample_site
+    memory: dict = {}
+    pipeline.render_files(root, CLOCK, memory=memory)
+    keyed = []
+    monkeypatch.setattr(render, "_page_key", lambda page, salt, _real=render._page_key:
+                        keyed.append(page.out_path) or _real(page, salt))
+    talks = root / "content/ukraine-peace-talks/index.md"
+    talks.write_text(talks.read_text().replace("A coalition of some 50", "A coalition of about 50", 1))
+    files, result = pipeline.render_files(root, CLOCK, memory=memory, changed=["content/ukraine-peace-talks/index.md"])
+    # the pages whose data holds the entry (its own, its neighbour's, the lists it is on); not the others
+    assert {"ukraine-peace-talks/index.html", "annotations/index.html", "index.html"} <= set(keyed)
+    assert "sullivan-no-stalemate/index.html" not in keyed and len(keyed) < result.pages / 2, (len(keyed), result.pages)
+    fresh, _ = pipeline.render_files(root, CLOCK, use_cache=False)
+    assert contents(files) == contents(fresh)
 
 
 def test_the_data_files_are_made_again_only_when_what_they_read_changed(sample_site):
