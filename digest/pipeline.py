@@ -129,8 +129,10 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
     count, hashes = 0, {}
     # a build of the same site (the same entries, as lists show them, the same pages, templates and
     # config) knew every page's data key: pages are then not fingerprinted again (serve has its memory)
-    site_print = cache.fingerprint((salt, drafts, [(e.slug, e.view or e.key) for e in entries], [e.slug for e in site.entries]))
-    record = cache.load(pages, cache.PAGE_KEYS) if pages and memory is None else None
+    recorded = pages is not None and memory is None
+    site_print = cache.fingerprint((salt, drafts, [(e.slug, e.view or e.key) for e in entries],
+                                    [e.slug for e in site.entries])) if recorded else ""
+    record = cache.load(pages, cache.PAGE_KEYS) if recorded else None
     same = isinstance(record, dict) and record.get("site") == site_print and len(record.get("keys", ())) == len(site.pages)
     data_keys = list(record["keys"]) if same else [None] * len(site.pages)
     # pages render in forked processes only for a sink (a build): serve runs threads, which fork does not mix with
@@ -159,7 +161,7 @@ def _render_files(root: Path, now: datetime, folder: Path, base_url: str | None,
             entry_pages.discard(rel)
             if not entry_pages:
                 on_indexed(indexed())
-    if pages and memory is None:  # (after render_site, whose pruning of the page cache removes it)
+    if recorded:  # (after render_site, whose pruning of the page cache removes it)
         cache.store(pages, cache.PAGE_KEYS, {"site": site_print, "keys": data_keys})
     result = BuildResult(len(site.pages), count, tuple(warnings), time.perf_counter() - started,
                          next_change=min(future, default=None), indexed=indexed())

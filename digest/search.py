@@ -18,8 +18,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from importlib import metadata
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
