@@ -210,11 +210,31 @@ def store(folder: Path, key: str, value: Any) -> None:
     store_bytes(folder, f"{key}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+def store_entry(folder: Path, key: str, result: Any, full: Any) -> None:
+    """A processed entry's file, <key>.pickle: its result (light entry, problems) and the full entry,
+    pickled one after the other behind the first one's length, so that either is read alone. (One
+    file, not two: creating a file costs more than the rest of storing an entry.)"""
+    head = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    tail = pickle.dumps(full, protocol=pickle.HIGHEST_PROTOCOL) if full is not None else b""
+    store_bytes(folder, f"{key}.pickle", len(head).to_bytes(8, "little") + head + tail)
+
+
+def load_entry(folder: Path, key: str, whole: bool = False) -> Any | None:
+    """What store_entry kept: the result, or with whole the full entry; None if missing or unreadable."""
+    try:
+        data = memoryview((folder / f"{key}.pickle").read_bytes())
+        size = int.from_bytes(data[:8], "little")
+        part = data[8 + size:] if whole else data[8:8 + size]
+        return pickle.loads(part) if len(part) else None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+        return None
+
+
 def prune(folder: Path, keep: set[str]) -> None:
     """Drop cached entries this build did not use, so the cache stays the size of the site."""
     if folder.is_dir():
         for path in folder.iterdir():
-            if path.name.split(".")[0] not in keep:  # <key>.pickle, <key>.full.pickle
+            if path.name.split(".")[0] not in keep:  # <key>.pickle
                 path.unlink(missing_ok=True)
 
 

@@ -333,8 +333,8 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
             if key in kept:  # serve's memory
                 results[key] = kept[key]
                 continue
-            hit = index.get(key) or cache.load(folder, key)
-            if hit is not None and (hit[0] is None or (folder / f"{key}.full.pickle").is_file()):
+            hit = index.get(key) or cache.load_entry(folder, key)
+            if hit is not None and (hit[0] is None or (folder / f"{key}.pickle").is_file()):  # (the full entry's file)
                 results[key] = hit
     progress("process", len(results), len(sources))
     todo = [(path, key) for path, key in zip(sources, keys) if key not in results]
@@ -389,7 +389,7 @@ def _keyed_sources(root: Path, config, use_cache: bool, memory: dict | None, lis
 def full_entry(folder: Path, keys: dict[str, str], entry: Entry) -> Entry:
     """The whole of a processed entry (article and comments included), as process_entries left it:
     keys, {slug: key}, has the key of its latest version (a site kept by serve holds older light ones)."""
-    full = cache.load(folder, f"{keys.get(entry.slug, entry.key)}.full")
+    full = cache.load_entry(folder, keys.get(entry.slug, entry.key), whole=True)
     if full is None:
         raise SiteError([problem(entry.src_path, 1, 1, "the processed entry vanished from the build cache during the build",
                                  "Build again; do not remove .cache/ while a build runs")])
@@ -413,8 +413,8 @@ def _process_many(root: Path, config, folder: Path, todo: list[tuple[Path, str]]
 
 def process_chunk(root: Path, config, folder: Path, todo: list[tuple[Path, str]]) -> list[tuple]:
     """(light entry or None, problems) for each (path, key): the per-entry stages, with one set of
-    renderers. The full entry goes to folder as <key>.full and the result as <key> (the cache), so
-    only light entries travel back."""
+    renderers. The result and the full entry go to folder in one file (cache.store_entry), so only
+    light entries travel back."""
     from . import annotate, load, markup, verify
     from .assemble import url_for
 
@@ -429,11 +429,11 @@ def process_chunk(root: Path, config, folder: Path, todo: list[tuple[Path, str]]
             problems += found
             (entry,), found = verify.verify_entries([entry], [])  # digest vs source: findings are warnings
             problems += found
+        full = None
         if entry is not None:
-            entry = replace(entry, key=key, out_dir=f"{entry.slug}/", url=url_for(config, f"{entry.slug}/"))
-            cache.store(folder, f"{key}.full", entry)
+            full = entry = replace(entry, key=key, out_dir=f"{entry.slug}/", url=url_for(config, f"{entry.slug}/"))
             entry = light(entry)
             entry = replace(entry, view=cache.view(entry), facets=cache.facets(entry))
-        cache.store(folder, key, (entry, problems))
+        cache.store_entry(folder, key, (entry, problems), full)
         results.append((entry, problems))
     return results
