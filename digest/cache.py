@@ -5,6 +5,7 @@ entry is neither re-parsed nor re-rendered to HTML on the next build."""
 from __future__ import annotations
 
 import copyreg
+import gc
 import hashlib
 import io
 import json
@@ -201,9 +202,18 @@ def store_bytes(folder: Path, key: str, data: bytes) -> None:
 
 def load(folder: Path, key: str) -> Any | None:
     try:
-        return pickle.loads((folder / f"{key}.pickle").read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError):
+        data = (folder / f"{key}.pickle").read_bytes()
+    except OSError:
         return None
+    paused = gc.isenabled()
+    gc.disable()  # unpickling makes no cycles; left on, the collector rescans what it makes (a quarter of reading the index)
+    try:
+        return pickle.loads(data)
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError):
+        return None
+    finally:
+        if paused:
+            gc.enable()
 
 
 def store(folder: Path, key: str, value: Any) -> None:
