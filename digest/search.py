@@ -54,12 +54,8 @@ def index_files(files: dict[str, bytes | Path], pages: list[tuple[str, str | Non
     def one(shard: list[tuple[str, str | None]], key: str) -> dict[str, tuple[bytes | Path, str]] | None:
         if stop():
             return None
-        index = _cached(cache_folder / key) if cache_folder else None
-        if index is None:
-            made = _index({rel: files[rel] for rel, _ in shard}, cache_folder.parent if cache_folder else None)
-            index = _store(cache_folder / key, made) if cache_folder else \
-                {rel: (data, hashlib.sha256(data).hexdigest()) for rel, data in made.items()}
-        return index
+        pages = {rel: files[rel] for rel, _ in shard}
+        return _index(pages) if cache_folder is None else _cached(cache_folder / key) or _index(pages, cache_folder / key)
 
     with ThreadPoolExecutor(WORKERS) as pool:
         indexes = list(pool.map(one, shards, keys))
@@ -77,21 +73,6 @@ HASHES = ".hashes.json"  # in a cached shard's folder, written last: {path: sha2
 def _cached(folder: Path) -> dict[str, tuple[Path, str]] | None:
     hashes = cache.read_json(folder / HASHES)
     return {rel: (folder / rel, sha) for rel, sha in hashes.items()} if hashes else None
-
-
-def _store(folder: Path, made: dict[str, bytes]) -> dict[str, tuple[Path, str]]:
-    """Keep a shard's files in folder (made beside it and renamed, so a folder there is whole)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".shard-"))
-    hashes = {}
-    for rel, data in made.items():
-        (temp / rel).parent.mkdir(parents=True, exist_ok=True)
-        (temp / rel).write_bytes(data)
-        hashes[rel] = hashlib.sha256(data).hexdigest()
-    (temp / HASHES).write_text(json.dumps(hashes), encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)  # a shard left without its hashes by an interrupted build
-    os.replace(temp, folder)
-    return {rel: (folder / rel, sha) for rel, sha in hashes.items()}
 
 
 def _content(data: bytes | Path) -> bytes:
@@ -113,13 +94,14 @@ def _version() -> str:
         return ""
 
 
-def _index(shard: dict[str, bytes | Path], near: Path | None = None) -> dict[str, bytes]:
-    """Pagefind's bundle for these pages: {path under the bundle folder: bytes}. The pages are put in
-    a folder of their own, in near (else the system's temporary folder): a page given as a file is
-    linked there, not copied (copying 500 pages took a third of Pagefind's own time)."""
-    if near is not None:
-        near.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".digest-search-", dir=near) as tmp:
+def _index(shard: dict[str, bytes | Path], keep: Path | None = None) -> dict[str, tuple[bytes | Path, str]]:
+    """Pagefind's bundle for these pages, as {path under the bundle folder: (bytes, sha256)}; or, given
+    keep (a shard's folder in the cache), moved there whole, as {path: (its file there, sha256)}.
+    Pagefind works in a folder of its own beside keep (else in the system's temporary folder), where a
+    page given as a file is linked, not copied (copying 500 pages took a third of Pagefind's time)."""
+    if keep is not None:
+        keep.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=keep.parent if keep is not None else None) as tmp:
         root = Path(tmp)
         for rel, content in shard.items():
             target = root / rel
@@ -127,7 +109,14 @@ def _index(shard: dict[str, bytes | Path], near: Path | None = None) -> dict[str
             _place(content, target)
         _run_pagefind(root)
         bundle = root / "pagefind"
-        return {p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
+        made = {p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
+        hashes = {rel: hashlib.sha256(data).hexdigest() for rel, data in made.items()}
+        if keep is None:
+            return {rel: (data, hashes[rel]) for rel, data in made.items()}
+        (bundle / HASHES).write_text(json.dumps(hashes), encoding="utf-8")  # last: a folder that has it is whole
+        shutil.rmtree(keep, ignore_errors=True)  # a shard left without its hashes by an interrupted build
+        os.replace(bundle, keep)
+        return {rel: (keep / rel, sha) for rel, sha in hashes.items()}
 
 
 def _place(content: bytes | Path, target: Path) -> None:
