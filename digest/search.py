@@ -54,8 +54,8 @@ def index_files(files: dict[str, bytes | Path], pages: list[tuple[str, str | Non
     def one(shard: list[tuple[str, str | None]], key: str) -> dict[str, tuple[bytes | Path, str]] | None:
         if stop():
             return None
-        pages = {rel: files[rel] for rel, _ in shard}
-        return _index(pages) if cache_folder is None else _cached(cache_folder / key) or _index(pages, cache_folder / key)
+        given = {rel: files[rel] for rel, _ in shard}
+        return _index(given) if cache_folder is None else _cached(cache_folder / key) or _index(given, cache_folder / key)
 
     with ThreadPoolExecutor(WORKERS) as pool:
         indexes = list(pool.map(one, shards, keys))

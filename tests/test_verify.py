@@ -116,6 +116,16 @@ def test_a_different_figure_is_flagged(digest, source, claim):
     assert claims(pair(digest, source)) == [("figure", claim)]
 
 
+def test_figures_are_found_in_any_case_at_their_place_in_the_text():
+    # matched in lower-cased text: "İ" lower-cases to two characters, which must not shift the offsets
+    for text in ("İSTANBUL: Two-Thirds Of voters and US$5 MILLION, 12 PERCENT on 7 October",
+                 "Istanbul: two-thirds of voters and us$5 million, 12 percent on 7 October"):
+        found = [(f.kind, f.value, f.text, f.start) for f in verify.figures(text)]
+        assert [(kind, value) for kind, value, _, _ in found] == [("percent", 200 / 3), ("money", 5e6), ("percent", 12.0),
+                                                                  ("date", 907)]
+        assert all(text[start:start + len(shown)] == shown for _, _, shown, start in found)
+
+
 @pytest.mark.parametrize("digest", [
     "President Biden met President Zelenskyy’s team.",
     "The Biden administration and the Ukrainian, European and Western officials agreed.",
