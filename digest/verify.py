@@ -362,9 +362,8 @@ def check_entry(entry: Entry) -> list[Finding]:
         return []
     body, source = prose(entry.body), entry.source
     src_text = "\n".join([source.title, ", ".join(source.authors), source.site_name, source.body])
-    src_figures = figures(src_text)
     src_words = word_set(src_text)
-    src_flat = flat(src_text)
+    src_figures = src_flat = None  # made when the digest first has a figure, a quotation: many have none
     common = {w.lower() for w in set(_LOWER_WORD.findall(body + "\n" + src_text))}
     passages, score = [], None  # made on the first finding: most digests have none
     scores_for = {}
@@ -373,10 +372,12 @@ def check_entry(entry: Entry) -> list[Finding]:
         for s_off, sentence in sentences(block):
             at = offset + s_off
             for fig in figures(sentence):
+                src_figures = figures(src_text) if src_figures is None else src_figures
                 if not any(same_figure(fig, g) for g in src_figures):
                     found.append(("figure", fig.text, at + fig.start, sentence))
             for m in _QUOTED.finditer(sentence):
                 quote = m.group(1) or m.group(2)
+                src_flat = flat(src_text) if src_flat is None else src_flat
                 if quote_found(quote, src_flat) or not quote.strip(" .,;:!?"):
                     continue
                 short = len(quote.split()) <= 2
