@@ -63,10 +63,10 @@ def _bytecode_cache(folder: Path) -> FileSystemBytecodeCache:
 def templates_fingerprint(root: Path, config: SiteConfig, static: dict[str, Path]) -> str:
     """Everything every page depends on besides its own data: templates, static files, config, code."""
     digest = hashlib.sha256(f"{cache.code_fingerprint()}\0{config!r}".encode())
-    for folder in (root / "templates", THEME / "templates"):
+    for name, folder in (("site", root / "templates"), ("theme", THEME / "templates")):  # by name: not where they are
         for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
             if path.is_file():
-                digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+                digest.update(f"{name}/{path.relative_to(folder).as_posix()}".encode() + b"\0" + path.read_bytes())
     for rel, path in sorted(static.items()):
         digest.update(rel.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

@@ -2,6 +2,7 @@
 
 import importlib.util
 import pickle
+import shutil
 from pathlib import Path
 
 from conftest import CLOCK, REPO, build
@@ -63,6 +64,18 @@ def test_the_cache_holds_whichever_way_the_site_folder_is_named(fixture_site, mo
     monkeypatch.chdir(root)
     again = build(Path("."), tmp_path / "absolute")  # `cd basic && build.py build`
     assert again.changed == 0 and again.pages == first.pages
+
+
+def test_the_page_cache_holds_when_the_site_folder_moves(sample_site, tmp_path, monkeypatch):
+    (sample_site / "templates").mkdir()
+    (sample_site / "templates/404.html").write_text((REPO / "digest/theme/templates/404.html").read_text())
+    build(sample_site)
+    moved = shutil.copytree(sample_site, tmp_path / "moved", symlinks=True)
+    made = []
+    monkeypatch.setattr(render, "render_page", lambda env, template, *rest, _real=render.render_page:
+                        made.append(template) or _real(env, template, *rest))
+    result = build(moved)
+    assert made == [] and result.pages > 0  # templates are known by name, not by where they are
 
 
 def test_an_edit_rewrites_exactly_the_pages_that_show_it(fixture_site):
