@@ -106,10 +106,14 @@ class Staging:
                 if parent == self.out_dir or not parent.is_dir() or any(parent.iterdir()):
                     break
                 parent.rmdir()
+        present: set[str] = set()  # folders known to exist (a failed mkdir cost ~0.1 ms a file)
         for rel in sorted(self._staged):
-            target = self.out_dir / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(self.folder / rel, target)
+            target = os.path.join(self.out_dir, rel)
+            parent = os.path.dirname(target)
+            if parent not in present and not os.path.isdir(parent):
+                os.makedirs(parent)
+            present.add(parent)
+            os.replace(os.path.join(self.folder, rel), target)
         shutil.rmtree(self.folder, ignore_errors=True)
         return touched
 
