@@ -202,14 +202,18 @@ def store_bytes(folder: Path, key: str, data: bytes) -> None:
 
 def load(folder: Path, key: str) -> Any | None:
     try:
-        data = (folder / f"{key}.pickle").read_bytes()
+        return _unpickle((folder / f"{key}.pickle").read_bytes())
     except OSError:
         return None
+
+
+def _unpickle(data: bytes | memoryview) -> Any | None:
+    """The value, or None when the bytes are not a pickle this code can read."""
     paused = gc.isenabled()
     gc.disable()  # unpickling makes no cycles; left on, the collector rescans what it makes (a quarter of reading the index)
     try:
-        return pickle.loads(data)
-    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError):
+        return pickle.loads(data) if len(data) else None
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
         return None
     finally:
         if paused:
@@ -233,11 +237,10 @@ def load_entry(folder: Path, key: str, whole: bool = False) -> Any | None:
     """What store_entry kept: the result, or with whole the full entry; None if missing or unreadable."""
     try:
         data = memoryview((folder / f"{key}.pickle").read_bytes())
-        size = int.from_bytes(data[:8], "little")
-        part = data[8 + size:] if whole else data[8:8 + size]
-        return pickle.loads(part) if len(part) else None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError):
+    except OSError:
         return None
+    size = int.from_bytes(data[:8], "little")
+    return _unpickle(data[8 + size:] if whole else data[8:8 + size])
 
 
 def prune(folder: Path, keep: set[str]) -> None:
