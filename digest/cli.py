@@ -141,7 +141,8 @@ def _deploy(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
 
     out = args.out or args.site / "output"
     try:
-        result = pipeline.build(args.site, out, now, base_url=args.base_url, strict=args.strict)
+        result = pipeline.build(args.site, out, now, base_url=args.base_url, strict=args.strict,
+                                exact_search=True)  # what is published is what a cold build makes
     except SiteError as exc:
         _report(exc.problems, stderr)
         print("deploy: refusing to publish a failing build; fix the errors above and run deploy again", file=stderr)

@@ -258,8 +258,11 @@ def _warned(memory: dict, by_name: dict[str, str], kept: dict[str, tuple], names
     return warned[1]
 
 
-def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult:
+def build(root: Path, out: Path | None, now: datetime, *, exact_search: bool = False, **options) -> BuildResult:
     """Build the site in root into out (None: check only, write nothing). Raises SiteError on errors.
+
+    The search index takes the pages of an edit into an index of edits beside the last build's shards
+    (search.index_files), unless exact_search: then the output is byte for byte a cold build's.
 
     When nothing the build reads has changed since the last one, no future entry has come due, and the
     output is as that build left it, there is nothing to do (unless use_cache=False).
@@ -268,8 +271,8 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
     stamp = None
     listing = cache.content_listing(root)
     if out is not None and options.get("use_cache", True):
-        stamp = cache.input_stamp(root, out, {k: v for k, v in options.items() if k not in ("progress", "jobs")},
-                                  listing)
+        stamp = cache.input_stamp(root, out, {k: v for k, v in options.items() if k not in ("progress", "jobs")}
+                                  | {"exact_search": exact_search}, listing)
         last = cache.last_build(root, stamp, now)
         if last is not None and write.output_intact(out, root):
             return BuildResult(last["pages"], last["files"], last["warnings"], time.perf_counter() - started,
@@ -289,7 +292,8 @@ def build(root: Path, out: Path | None, now: datetime, **options) -> BuildResult
 
         def start(indexed: tuple[tuple[str, str], ...]) -> None:
             pages = {rel: stage.path(rel) for rel, _ in indexed}
-            indexing.append(searcher.submit(search.index_files, pages, list(indexed), folder, failed.is_set))
+            indexing.append(searcher.submit(search.index_files, pages, list(indexed), folder, failed.is_set,
+                                           exact_search))
 
         try:
             _, result = render_files(root, now, sink=stage.add, listing=listing, on_indexed=start, **options)

@@ -1,6 +1,8 @@
 """Deploy into a real local bare repository, as GitHub would receive it."""
 
+import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,7 +92,6 @@ def test_missing_remote_and_no_repository_are_clear_errors(repo, tmp_path):
 
 
 def test_deploy_command_builds_publishes_and_refuses_a_failing_build(repo):
-    import sys
     root, bare = repo
     cli = [sys.executable, str(Path(__file__).resolve().parent.parent / "build.py"), "deploy", "--site", str(root)]
     done = subprocess.run(cli, capture_output=True, text=True)
@@ -104,3 +105,21 @@ def test_deploy_command_builds_publishes_and_refuses_a_failing_build(repo):
     assert "deploy: refusing to publish a failing build" in done.stderr
     assert "content/third.md:" in done.stderr
     assert git(bare, "rev-parse", "gh-pages") == tip
+
+
+def test_deploy_publishes_a_cold_builds_search_index_after_an_edit(repo, tmp_path):
+    root, bare = repo
+    build(root)
+    second = root / "content/second.md"
+    second.write_text(second.read_text().replace("Short.", "Short, and edited."))
+    build(root)  # the edited page goes into an index of edits
+    assert json.loads((root / "output/pagefind/edits.json").read_text())["bundle"] == "edits/"
+    cli = [sys.executable, str(Path(__file__).resolve().parent.parent / "build.py"), "deploy", "--site", str(root)]
+    done = subprocess.run(cli, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    published = git(bare, "ls-tree", "-r", "--name-only", "gh-pages").splitlines()
+    build(root, tmp_path / "cold", use_cache=False)
+    cold = sorted(p.relative_to(tmp_path / "cold").as_posix() for p in (tmp_path / "cold").rglob("*") if p.is_file())
+    assert sorted(published) == cold and "pagefind/edits/pagefind-entry.json" not in published
+    assert all(git(bare, "show", f"gh-pages:{name}") == (tmp_path / "cold" / name).read_text(errors="replace").strip()
+               for name in ("pagefind/edits.json", "pagefind/pagefind-entry.json", "second/index.html"))

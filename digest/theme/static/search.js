@@ -1,5 +1,6 @@
 // The search page: Pagefind's UI over the site's indexes (one per 500 entries, merged; results link
-// under the site's path); ?q= runs a search on load.
+// under the site's path), through search/pagefind.js (which adds the index of edits); ?q= runs a
+// search on load.
 (function () {
   var root = document.getElementById("search");
   if (!root || !window.PagefindUI) return;
@@ -7,7 +8,7 @@
   var merged = (root.dataset.merge || "").split(" ").filter(Boolean).map(function (path) {
     return { bundlePath: path, baseUrl: base };
   });
-  var ui = new PagefindUI({ element: "#search", bundlePath: root.dataset.bundle, baseUrl: base,
+  var ui = new PagefindUI({ element: "#search", bundlePath: root.dataset.api, baseUrl: base,
                             mergeIndex: merged, showSubResults: true, showImages: false, resetStyles: false });
   // Pagefind names its field only by a title (axe: label-title-only); give it an accessible name.
   var input = root.querySelector("input");
