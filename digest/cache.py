@@ -82,8 +82,10 @@ def entry_key(root: Path, source: Path, salt: str, known: dict[str, list] | None
     whose size and time have not changed; seen gets the same for this build's files. listed: the
     entry's files as content_listing found them (else they are listed here)."""
     digest = hashlib.sha256(salt.encode())
-    top = source.relative_to(root).as_posix()
-    if listed is None:
+    if listed:  # content/<name>/... or content/<name>: no pathlib, which cost a tenth of a second a build
+        top = "/".join(listed[0][0].split("/", 2)[:2])
+    else:
+        top = source.relative_to(root).as_posix()
         listed = [(f"{top}/{rel}", stat) for rel, stat in walk(source)] if source.is_dir() else [(top, source.stat())]
     # files in a folder whose name starts with a dot (.backup/) are not part of the entry
     files = sorted((rel, stat) for rel, stat in listed if not any(part.startswith(".") for part in rel.split("/")[2:]))
@@ -177,7 +179,13 @@ PAGE_KEYS = "keys"  # in the page cache, the last build's: {"site": its fingerpr
 
 
 def page_hashes(folder: Path) -> dict[str, str]:
-    return read_json(folder / PAGE_HASHES)
+    """{key: sha256} of the cached pages still in folder (one listing, not a stat a page)."""
+    hashes = read_json(folder / PAGE_HASHES)
+    try:
+        present = set(os.listdir(folder))
+    except OSError:
+        return {}
+    return {key: sha for key, sha in hashes.items() if key in present}
 
 
 def store_page_hashes(folder: Path, hashes: dict[str, str]) -> None:

@@ -333,12 +333,14 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
     # index is written again only when more than one entry in twenty is not in it
     index = (cache.load(folder, cache.INDEX) or {}) if use_cache and not kept else {}
     if use_cache:
-        for key in keys:
-            if key in kept:  # serve's memory
-                results[key] = kept[key]
-                continue
+        results.update((key, kept[key]) for key in keys if key in kept)  # serve's memory
+        looked = [key for key in keys if key not in kept]
+        # each full entry's file must be there: one listing of the folder for many, a stat for a few
+        present = set(os.listdir(folder)) if len(looked) > 100 and folder.is_dir() else None
+        for key in looked:
             hit = index.get(key) or cache.load_entry(folder, key)
-            if hit is not None and (hit[0] is None or (folder / f"{key}.pickle").is_file()):  # (the full entry's file)
+            if hit is not None and (hit[0] is None or (f"{key}.pickle" in present if present is not None
+                                                       else (folder / f"{key}.pickle").is_file())):
                 results[key] = hit
     progress("process", len(results), len(sources))
     todo = [(path, key) for path, key in zip(sources, keys) if key not in results]

@@ -201,7 +201,7 @@ def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path 
         key = hashlib.sha256(f"{key}\0{whole}".encode()).hexdigest()
     if kept is not None and key in kept:
         return (key, page.out_path, *kept[key])
-    if cache_folder and lazy and known and key in known and (cache_folder / key).is_file():
+    if cache_folder and lazy and known and key in known:  # (page_hashes: those whose file is there)
         return key, page.out_path, cache_folder / key, known[key]
     data = cache.load_bytes(cache_folder, key) if cache_folder else None
     if data is None:

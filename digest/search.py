@@ -97,6 +97,7 @@ EDITS_FOLDER = "edits/"
 EDITS_FILE = "edits.json"  # {"bundle": the edits index's folder under pagefind/ or null, "stale": [[page id, url]]}
 HASHES = ".hashes.json"  # in a cached index's folder, written last: {path: sha256} of its files
 PAGES = ".pages.json"  # in a cached index's folder: {page path: sha256} of the pages it indexes
+IDS = ".ids.json"  # in a cached index's folder, once asked for: {url: Pagefind's page id}
 LAYOUT = "layout.json"  # in the cache folder: the last build's index of each shard
 _BODY = re.compile(rb"<[a-zA-Z][^>]*?\sdata-pagefind-body")
 
@@ -132,17 +133,17 @@ def _plan(folder: Path, keys: list[str], shards: list[list[tuple[str, str]]]
 
 
 def _page_ids(bundle: Path, rels: list[str]) -> list[list[str]]:
-    """[Pagefind's id, url] of these pages in an index: the names of their fragment files."""
-    wanted = {_url(rel) for rel in rels}
-    found: list[list[str]] = []
-    if not wanted:
-        return found
-    for fragment in (bundle / "fragment").glob("*.pf_fragment"):
-        data = gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd")
-        url = json.loads(data).get("url")
-        if url in wanted:
-            found.append([fragment.name.removesuffix(".pf_fragment"), url])
-    return found
+    """[Pagefind's id, url] of these pages in a cached index. The ids are the names of its fragment
+    files, each naming its url inside (gzipped): read once, then kept beside the index (IDS)."""
+    if not rels:
+        return []
+    ids = cache.read_json(bundle / IDS)
+    if not ids:
+        for fragment in (bundle / "fragment").glob("*.pf_fragment"):
+            data = gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd")
+            ids[json.loads(data)["url"]] = fragment.name.removesuffix(".pf_fragment")
+        cache.store_bytes(bundle, IDS, json.dumps(ids).encode())
+    return [[ids[url], url] for url in map(_url, rels) if url in ids]
 
 
 def _url(rel: str) -> str:
