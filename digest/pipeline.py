@@ -342,6 +342,7 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
             if hit is not None and (hit[0] is None or (f"{key}.pickle" in present if present is not None
                                                        else (folder / f"{key}.pickle").is_file())):
                 results[key] = hit
+    indexed, index = set(index), None  # a stale index (the code changed) is not held while the entries are made
     progress("process", len(results), len(sources))
     todo = [(path, key) for path, key in zip(sources, keys) if key not in results]
     for (_, key), result in zip(todo, _process_many(root, config, folder, todo, jobs)):
@@ -349,7 +350,7 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
         progress("process", len(results), len(sources))
     current = {key: results[key] for key in keys}
     if use_cache:
-        if not kept and len(index.keys() ^ current.keys()) > len(current) // 20:
+        if not kept and len(indexed ^ current.keys()) > len(current) // 20:
             cache.store(folder, cache.INDEX, current)
         if not incremental:  # (serve prunes when it lists everything, not on every edit)
             cache.prune(folder, {*keys, cache.INDEX})

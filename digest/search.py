@@ -38,6 +38,14 @@ MARKER = b"data-pagefind-body"
 SHARD = 500
 WORKERS = 2  # Pagefind runs threads of its own (~1.4 cores busy); two at a time keep two cores busy
 FOLDER = Path(".cache") / "digest" / "search"
+EDITS = 100  # at most this many changed pages go to an edits index (~7 ms a page) before shards are indexed again
+EDITS_FOLDER = "edits/"
+EDITS_FILE = "edits.json"  # {"bundle": the edits index's folder under pagefind/ or null, "stale": [[page id, url]]}
+HASHES = ".hashes.json"  # in a cached index's folder, written last: {path: sha256} of its files
+PAGES = ".pages.json"  # in a cached index's folder: {page path: sha256} of the pages it indexes
+IDS = ".ids.json"  # in a cached index's folder, once asked for: {url: Pagefind's page id}
+LAYOUT = "layout.json"  # in the cache folder: the last build's index of each shard
+_BODY = re.compile(rb"<[a-zA-Z][^>]*?\sdata-pagefind-body")
 
 
 def bundles(count: int) -> list[str]:
@@ -90,16 +98,6 @@ def index_files(files: dict[str, bytes | Path], pages: list[tuple[str, str | Non
         listing = json.dumps({"bundle": EDITS_FOLDER if edits else None, "stale": stale}, sort_keys=True).encode()
         made["pagefind/" + EDITS_FILE] = (listing, hashlib.sha256(listing).hexdigest())
     return made
-
-
-EDITS = 100  # at most this many changed pages go to an edits index (~7 ms a page) before shards are indexed again
-EDITS_FOLDER = "edits/"
-EDITS_FILE = "edits.json"  # {"bundle": the edits index's folder under pagefind/ or null, "stale": [[page id, url]]}
-HASHES = ".hashes.json"  # in a cached index's folder, written last: {path: sha256} of its files
-PAGES = ".pages.json"  # in a cached index's folder: {page path: sha256} of the pages it indexes
-IDS = ".ids.json"  # in a cached index's folder, once asked for: {url: Pagefind's page id}
-LAYOUT = "layout.json"  # in the cache folder: the last build's index of each shard
-_BODY = re.compile(rb"<[a-zA-Z][^>]*?\sdata-pagefind-body")
 
 
 def _plan(folder: Path, keys: list[str], shards: list[list[tuple[str, str]]]
