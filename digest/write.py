@@ -2,15 +2,16 @@
 
 A build whose output folder is as the last build left it (a manifest in .cache/ records each file's
 hash, size and time, and each folder's time) updates it in place: the files whose bytes changed are
-written to a staging folder beside it while the site renders, and moved in only when every stage has
-succeeded; files the site no longer has are removed, and so is anything put in the folder by hand.
-Any other build (the first, or one after an interrupted update) writes the whole site to the staging
-folder and swaps it in. Either way a failed build leaves output/ as it was, and an unchanged file is
-never rewritten.
+written beside their targets under a temporary name (.<name>.staged) while the site renders, and
+renamed over them only when every stage has succeeded; files the site no longer has are removed, and
+so is anything put in the folder by hand. Any other build (the first, or one after an interrupted
+update) writes the whole site to a staging folder beside output/ and swaps it in. Either way a failed
+build leaves output/ as it was, and an unchanged file is never rewritten.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ from .cache import read_json
 from .errors import SiteError, problem
 
 MANIFEST = Path(".cache") / "digest" / "output.json"
+STAGED = ".staged"  # the suffix of a file staged in out_dir: .<name>.staged beside <name>
 
 
 class Staging:
@@ -36,22 +38,24 @@ class Staging:
         for leftover in (self.folder, self._old):
             if leftover.exists():
                 shutil.rmtree(leftover)
-        self.folder.mkdir(parents=True)
         before = _read_manifest(self.manifest, self.out_dir)
         self._before: dict[str, list] = before.get("files", {})
         self._dirs: dict[str, list] = before.get("dirs", {})
         self.in_place = bool(self._before) and "dirs" in before and self.out_dir.is_dir()  # else: the whole site, swapped in
+        if not self.in_place:
+            self.folder.mkdir(parents=True)
         self._hashes: dict[str, str] = {}
         self._kept: dict[str, list] = {}  # the manifest's records of the files left as they are
         self._staged: set[str] = set()
-        self._made: set[str] = {str(self.folder)}
+        self._made: set[str] = {str(self.out_dir if self.in_place else self.folder)}  # folders known to exist
+        self._created: list[str] = []  # folders made in out_dir for staged files (removed again by abort)
 
     def add(self, rel: str, data: bytes | Path, sha: str | None = None) -> None:
         """Stage a file, unless the output already holds exactly these bytes. sha, when given, is the
         sha256 of the bytes, so they need not be read."""
         _safe(rel)
         fingerprint = self._hashes[rel] = sha or _fingerprint(data)  # a file given twice: the last one wins
-        target = os.path.join(self.folder, rel)  # plain strings: this runs for every file of the site
+        target = self._target(rel)  # plain strings: this runs for every file of the site
         if self.in_place and _unchanged(self._before.get(rel), fingerprint, os.path.join(self.out_dir, rel)):
             self._kept[rel] = self._before[rel]
             if rel in self._staged:
@@ -61,8 +65,7 @@ class Staging:
         self._kept.pop(rel, None)
         parent = os.path.dirname(target)
         if parent not in self._made:
-            os.makedirs(parent, exist_ok=True)
-            self._made.add(parent)
+            self._make_folder(parent)
         if rel in self._staged:
             os.unlink(target)
         if isinstance(data, Path):
@@ -74,7 +77,24 @@ class Staging:
 
     def path(self, rel: str) -> Path:
         """Where a file added is until commit(), to read it back."""
-        return (self.folder if rel in self._staged or not self.in_place else self.out_dir) / _safe(rel)
+        return Path(self._target(rel) if rel in self._staged or not self.in_place else self.out_dir / _safe(rel))
+
+    def _target(self, rel: str) -> str:
+        """Where a file is staged: beside its place in out_dir under a temporary name, or in the folder."""
+        if not self.in_place:
+            return os.path.join(self.folder, rel)
+        return os.path.join(self.out_dir, _staged_name(rel))
+
+    def _make_folder(self, folder: str) -> None:
+        missing = []
+        while not os.path.isdir(folder):
+            missing.append(folder)
+            folder = os.path.dirname(folder)
+        for made in reversed(missing):
+            os.mkdir(made)
+            if self.in_place:
+                self._created.append(made)
+        self._made.update(missing)
 
     def commit(self) -> int:
         """Put the staged files in place; returns the number of files (re)written."""
@@ -94,7 +114,9 @@ class Staging:
     def _update(self) -> set[str]:
         """Remove what the site no longer has (and what was put in out_dir by hand), then move the
         staged files in; returns the folders whose names changed."""
-        gone = _strays(self.out_dir, self._before, self._dirs) + [rel for rel in self._before if rel not in self._hashes]
+        ours = {part for rel in self._staged for part in (_staged_name(rel), *_folders(rel))}  # not strays
+        gone = [rel for rel in _strays(self.out_dir, self._before, self._dirs) if rel not in ours] + \
+            [rel for rel in self._before if rel not in self._hashes]
         touched = {folder for rel in gone + list(self._staged) for folder in _folders(rel)}
         for rel in gone:
             path = self.out_dir / rel
@@ -106,19 +128,25 @@ class Staging:
                 if parent == self.out_dir or not parent.is_dir() or any(parent.iterdir()):
                     break
                 parent.rmdir()
-        present: set[str] = set()  # folders known to exist (a failed mkdir cost ~0.1 ms a file)
         for rel in sorted(self._staged):
-            target = os.path.join(self.out_dir, rel)
-            parent = os.path.dirname(target)
-            if parent not in present and not os.path.isdir(parent):
-                os.makedirs(parent)
-            present.add(parent)
-            os.replace(os.path.join(self.folder, rel), target)
-        shutil.rmtree(self.folder, ignore_errors=True)
+            os.replace(self._target(rel), os.path.join(self.out_dir, rel))
         return touched
 
     def abort(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if not self.in_place:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return
+        for rel in self._staged:
+            with contextlib.suppress(OSError):
+                os.unlink(self._target(rel))
+        for folder in reversed(self._created):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+
+
+def _staged_name(rel: str) -> str:
+    folder, slash, name = rel.rpartition("/")
+    return f"{folder}{slash}.{name}{STAGED}"
 
 
 def _fingerprint(data: bytes | Path) -> str:

@@ -2,12 +2,14 @@
 
 import filecmp
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import build
-from digest.errors import SiteError
+from digest import search, write
+from digest.errors import SiteError, problem
 from linkcheck import check_links
 
 
@@ -83,6 +85,34 @@ def test_failed_build_leaves_old_output_byte_identical(sample_site):
         "Write dates as real calendar dates (YYYY-MM-DD), or quote the value"]
     assert tree(sample_site / "output") == before
     assert not any(p.name.startswith(".output") for p in sample_site.iterdir())
+
+
+def test_a_build_failing_after_its_pages_were_staged_leaves_the_output_as_it_was(sample_site, monkeypatch):
+    out = sample_site / "output"
+    build(sample_site)
+    before = tree(out)
+    new = sample_site / "content/a-later-entry"
+    shutil.copytree(sample_site / "content/ukraine-peace-talks", new)
+    index = new / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace('title: "', 'title: "Later: ', 1)
+                     .replace("date: 2023-11-06", "date: 2023-11-07", 1), encoding="utf-8")
+    staged = []
+    real_add = write.Staging.add
+    monkeypatch.setattr(write.Staging, "add", lambda self, rel, *rest: staged.append(rel) or real_add(self, rel, *rest))
+
+    def broken(folder):
+        assert any(p.name.endswith(write.STAGED) for p in out.rglob("*"))  # pages wait beside their places
+        raise SiteError([problem("pagefind", 1, 1, "the search indexer failed: for the test")])
+
+    monkeypatch.setattr(search, "_run_pagefind", broken)
+    with pytest.raises(SiteError):
+        build(sample_site)
+    assert "a-later-entry/index.html" in staged
+    assert tree(out) == before and not (out / "a-later-entry").exists()  # no staged file, no folder left
+    monkeypatch.undo()
+    build(sample_site)
+    assert (out / "a-later-entry/index.html").is_file()
+    assert not [p for p in out.rglob("*") if p.name.endswith(write.STAGED)]
 
 
 def test_two_builds_are_byte_identical(sample_site, tmp_path):

@@ -63,7 +63,7 @@ def test_an_edit_indexes_only_its_page_and_an_exact_build_its_shard(sample_site,
     edits = json.loads((out / "edits.json").read_text(encoding="utf-8"))
     assert edits["bundle"] == "edits/" and (out / "edits/pagefind-entry.json").is_file()
     assert [url for _, url in edits["stale"]] == ["/russia-artillery-shell-production/"]
-    assert (out / "edits/fragment" / f"{edits['stale'][0][0]}.pf_fragment").exists() is False  # its own id
+    assert not (out / "edits/fragment" / f"{edits['stale'][0][0]}.pf_fragment").exists()  # a new copy, its own id
     small_shards.clear()
     build(sample_site, exact_search=True)  # as deploy builds
     assert small_shards == [sorted(OLDEST_FIRST[3:6])]
