@@ -182,6 +182,20 @@ def test_a_file_changed_behind_our_back_is_written_again(fixture_site):
     assert page.read_bytes() == good
 
 
+def test_cached_pages_and_entries_removed_behind_our_back_are_made_again(fixture_site, tmp_path):
+    root = fixture_site("basic")
+    build(root)
+    reference = tree(root / "output")
+    pages = [p for p in (root / ".cache/digest/pages").iterdir() if len(p.name) == 64]
+    entries = [p for p in (root / ".cache/digest/entries").iterdir() if p.suffix == ".pickle" and len(p.stem) == 64]
+    for path in pages[::2] + entries[:1]:
+        path.unlink()
+    shutil.rmtree(root / "output")
+    build(root)
+    assert tree(root / "output") == reference
+    assert {p.name for p in pages} <= {p.name for p in (root / ".cache/digest/pages").iterdir()}
+
+
 def test_the_output_is_updated_in_place_and_left_exactly_as_a_fresh_build(fixture_site, tmp_path):
     root = fixture_site("basic")
     build(root)
