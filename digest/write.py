@@ -49,6 +49,7 @@ class Staging:
         self._staged: set[str] = set()
         self._made: set[str] = {str(self.out_dir if self.in_place else self.folder)}  # folders known to exist
         self._created: list[str] = []  # folders made in out_dir for staged files (removed again by abort)
+        self._aside: set[str] = set()  # staged in the folder after all: a file of the last build is in the way
 
     def add(self, rel: str, data: bytes | Path, sha: str | None = None) -> None:
         """Stage a file, unless the output already holds exactly these bytes. sha, when given, is the
@@ -65,7 +66,12 @@ class Staging:
         self._kept.pop(rel, None)
         parent = os.path.dirname(target)
         if parent not in self._made:
-            self._make_folder(parent)
+            try:
+                self._make_folder(parent)
+            except (FileExistsError, NotADirectoryError):  # a file where a folder goes: it goes at commit
+                self._aside.add(rel)
+                target = self._target(rel)
+                self._make_folder(os.path.dirname(target))
         if rel in self._staged:
             os.unlink(target)
         if isinstance(data, Path):
@@ -81,7 +87,7 @@ class Staging:
 
     def _target(self, rel: str) -> str:
         """Where a file is staged: beside its place in out_dir under a temporary name, or in the folder."""
-        if not self.in_place:
+        if not self.in_place or rel in self._aside:
             return os.path.join(self.folder, rel)
         return os.path.join(self.out_dir, _staged_name(rel))
 
@@ -92,7 +98,7 @@ class Staging:
             folder = os.path.dirname(folder)
         for made in reversed(missing):
             os.mkdir(made)
-            if self.in_place:
+            if self.in_place and made.startswith(str(self.out_dir) + os.sep):
                 self._created.append(made)
         self._made.update(missing)
 
@@ -129,14 +135,15 @@ class Staging:
                     break
                 parent.rmdir()
         for rel in sorted(self._staged):
+            if rel in self._aside:
+                os.makedirs(os.path.dirname(os.path.join(self.out_dir, rel)), exist_ok=True)
             os.replace(self._target(rel), os.path.join(self.out_dir, rel))
+        shutil.rmtree(self.folder, ignore_errors=True)
         return touched
 
     def abort(self) -> None:
-        if not self.in_place:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            return
-        for rel in self._staged:
+        shutil.rmtree(self.folder, ignore_errors=True)
+        for rel in (self._staged - self._aside) if self.in_place else ():
             with contextlib.suppress(OSError):
                 os.unlink(self._target(rel))
         for folder in reversed(self._created):

@@ -212,6 +212,19 @@ def test_the_output_is_updated_in_place_and_left_exactly_as_a_fresh_build(fixtur
     assert_as_fresh(root, out, tmp_path / "fresh")
 
 
+def test_a_file_of_the_last_build_where_a_folder_now_goes_is_replaced(fixture_site, tmp_path):
+    root = fixture_site("basic")
+    (root / "static").mkdir(exist_ok=True)
+    (root / "static/extra").write_text("a file")
+    build(root)
+    (root / "static/extra").unlink()
+    (root / "static/extra").mkdir()
+    (root / "static/extra/inner.css").write_text("body {}")
+    build(root)
+    assert (root / "output/static/extra/inner.css").read_text() == "body {}"
+    assert_as_fresh(root, root / "output", tmp_path / "fresh")
+
+
 def test_an_interrupted_update_is_followed_by_a_whole_new_output(fixture_site):
     root = fixture_site("basic")
     build(root)
