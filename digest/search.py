@@ -150,7 +150,8 @@ def _url(rel: str) -> str:
 
 def _mark(page: bytes) -> bytes:
     """The page as the edits index holds it: its indexed part given a meta field of its own, so that
-    its Pagefind id (a hash of what is indexed) differs from the id of its copy in the shard's index."""
+    its Pagefind id (a hash of what is indexed) differs from the id of its copy in the shard's index
+    (the search page drops the field before showing a result)."""
     return _BODY.sub(lambda m: m.group(0) + b' data-pagefind-meta="edit:1"', page, count=1)
 
 

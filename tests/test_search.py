@@ -114,6 +114,7 @@ def test_the_search_page_finds_an_edit_once_and_not_what_it_removed(sample_site,
     assert found("quixotry") == []  # its old copy in the shard's index is left out
     assert found("artillery").count(BASE + slug + "/") == 1
     assert found("zanzibarian") and page.locator(".pagefind-ui__message").first.text_content().startswith("1 result")
+    assert page.locator(".pagefind-ui__result").first.text_content().count("Edit") == 0  # the mark is not shown
     page.close()
 
 

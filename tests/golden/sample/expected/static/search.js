@@ -9,7 +9,12 @@
     return { bundlePath: path, baseUrl: base };
   });
   var ui = new PagefindUI({ element: "#search", bundlePath: root.dataset.api, baseUrl: base,
-                            mergeIndex: merged, showSubResults: true, showImages: false, resetStyles: false });
+                            mergeIndex: merged, showSubResults: true, showImages: false, resetStyles: false,
+                            processResult: function (result) {
+                              // the mark of a page in the index of edits (search.py), not for readers
+                              if (result.meta) delete result.meta.edit;
+                              return result;
+                            } });
   // Pagefind names its field only by a title (axe: label-title-only); give it an accessible name.
   var input = root.querySelector("input");
   if (input) input.setAttribute("aria-label", "Search the digest");
