@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=None, metavar="N",
                    help="processes for entries that are not in the cache (default: one per CPU)")
     b.add_argument("--no-cache", action="store_true", help="process every entry afresh (the cache in .cache/ is not used)")
+    b.add_argument("--exact-search", action="store_true",
+                   help="index again every search shard whose pages changed, instead of keeping edits in an index "
+                        "of their own: the output is then byte for byte a cold build's (deploy always does this)")
 
     c = command("check", _check, "Validate content, templates and links without writing anything.")
     _site_options(c)
@@ -102,7 +105,7 @@ def _build(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
     show = not args.quiet and stderr.isatty()
     result = pipeline.build(root, out, now, base_url=args.base_url, drafts=args.drafts, strict=args.strict,
                             progress=_progress(stderr) if show else lambda *a: None,
-                            jobs=args.jobs, use_cache=not args.no_cache)
+                            jobs=args.jobs, use_cache=not args.no_cache, exact_search=args.exact_search)
     if show:
         stderr.write("\r\x1b[K")
     _report(list(result.warnings), stderr)

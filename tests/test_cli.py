@@ -40,6 +40,19 @@ def test_build_prints_one_summary_line(fixture_site):
     assert run("build", "--site", str(root), "--quiet").stdout == ""
 
 
+def test_exact_search_indexes_the_shard_of_an_edit_again(fixture_site):
+    root = fixture_site("basic")
+    assert run("build", "--site", str(root), "--clock", CLOCK, "--quiet").returncode == 0
+    second = root / "content/second.md"
+    second.write_text(second.read_text().replace("Short.", "Short, and edited."))
+    assert run("build", "--site", str(root), "--clock", CLOCK, "--quiet").returncode == 0
+    edits = root / "output/pagefind/edits.json"
+    assert '"bundle": "edits/"' in edits.read_text()
+    done = run("build", "--site", str(root), "--clock", CLOCK, "--exact-search")
+    assert done.returncode == 0, done.stderr
+    assert '"bundle": null' in edits.read_text() and not (root / "output/pagefind/edits").exists()
+
+
 def test_errors_are_listed_with_positions_and_exit_1(fixture_site):
     root = fixture_site("basic")
     (root / "content/broken.md").write_text("---\ntitle: [unclosed\ndate: 2023-01-01\n---\n")
