@@ -457,3 +457,18 @@ def test_the_preview_serves_the_search_index(fixture_site, preview):
     assert status == 200 and headers["content-type"].startswith(("text/javascript", "application/javascript"))
     status, _, body = get(p, "/pagefind/pagefind-entry.json")
     assert status == 200 and b'"languages"' in body
+
+
+def test_an_edit_in_the_preview_goes_to_the_index_of_edits(fixture_site, preview, events):
+    site = fixture_site("basic")
+    p = preview(site)
+    stream = events(p)
+    first = stream.next()
+    assert json.loads(get(p, "/pagefind/edits.json")[2]) == {"bundle": None, "stale": []}
+    edit(site, ENTRY, "\n\n", "\n\nA zanzibarian sentence.\n\n")
+    stream.until(lambda s: s["epoch"] != first["epoch"])
+    listing = json.loads(get(p, "/pagefind/edits.json")[2])
+    assert listing["bundle"] == "edits/" and [url for _, url in listing["stale"]] == ["/first-story/"]
+    assert get(p, "/pagefind/edits/pagefind-entry.json")[0] == 200
+    status, _, body = get(p, "/static/search/pagefind.js")
+    assert status == 200 and b"edits.json" in body
