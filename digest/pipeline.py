@@ -335,12 +335,15 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
     if use_cache:
         results.update((key, kept[key]) for key in keys if key in kept)  # serve's memory
         looked = [key for key in keys if key not in kept]
-        # each full entry's file must be there: one listing of the folder for many, a stat for a few
+        # an index hit holds while its entry's own file (the full entry) is there: one listing of the
+        # folder for many, a stat for a few; an entry read from its own file is there
         present = set(os.listdir(folder)) if len(looked) > 100 and folder.is_dir() else None
         for key in looked:
-            hit = index.get(key) or cache.load_entry(folder, key)
-            if hit is not None and (hit[0] is None or (f"{key}.pickle" in present if present is not None
-                                                       else (folder / f"{key}.pickle").is_file())):
+            hit = index.get(key)
+            if hit is None or (hit[0] is not None and not (f"{key}.pickle" in present if present is not None
+                                                           else (folder / f"{key}.pickle").is_file())):
+                hit = cache.load_entry(folder, key)
+            if hit is not None:
                 results[key] = hit
     indexed, index = set(index), None  # a stale index (the code changed) is not held while the entries are made
     progress("process", len(results), len(sources))

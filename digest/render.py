@@ -93,7 +93,7 @@ def render_site(site: Site, config: SiteConfig, env: Environment, root: Path, st
     for rel, path in static.items():
         yield rel, path, None
     used: dict[str, str] = {}  # key -> sha256 of the page's bytes
-    known = cache.page_hashes(cache_folder) if cache_folder else {}
+    known = cache.page_hashes(cache_folder) if cache_folder and lazy else {}  # (only a lazy build gives cached files)
     pages = site.pages
     keys = keys or {}
     serving = bool(memory and memory.get("pages"))

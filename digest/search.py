@@ -69,15 +69,16 @@ def index_files(files: dict[str, bytes | Path], pages: list[tuple[str, str | Non
     keys = [_key(salt, shard) for shard in shards]
     plan = None if cache_folder is None or exact else _plan(cache_folder, keys, shards)
     names, edits, stale = plan or (keys, [], [])
-    jobs = [(shard, name) for shard, name in zip(shards, names)]
+    jobs = [(shard, name, files) for shard, name in zip(shards, names)]
     if edits:
         marked = {rel: _mark(_content(files[rel])) for rel, _ in edits}
-        jobs.append((edits, "edits-" + _key(salt, [(rel, hashlib.sha256(data).hexdigest()) for rel, data in marked.items()])))
+        jobs.append((edits, "edits-" + _key(salt, [(rel, hashlib.sha256(data).hexdigest()) for rel, data in marked.items()]),
+                     marked))
 
-    def one(shard: list[tuple[str, str]], name: str) -> dict[str, tuple[bytes | Path, str]] | None:
+    def one(shard: list[tuple[str, str]], name: str, source: dict) -> dict[str, tuple[bytes | Path, str]] | None:
         if stop():
             return None
-        given = {rel: marked[rel] if name.startswith("edits-") else files[rel] for rel, _ in shard}
+        given = {rel: source[rel] for rel, _ in shard}
         if cache_folder is None:
             return _index(given)
         return _cached(cache_folder / name) or _index(given, cache_folder / name, dict(shard))
@@ -88,7 +89,7 @@ def index_files(files: dict[str, bytes | Path], pages: list[tuple[str, str | Non
         return {}
     if cache_folder is not None:
         cache.store_bytes(cache_folder, LAYOUT, json.dumps({"shards": names}).encode())
-        kept = {LAYOUT, *(name for _, name in jobs)}
+        kept = {LAYOUT, *(name for _, name, _ in jobs)}
         for old in [p for p in cache_folder.iterdir() if p.name not in kept]:  # the cache stays the size of the site
             shutil.rmtree(old) if old.is_dir() and not old.is_symlink() else old.unlink()
     made = {bundle + rel: item for bundle, index in zip(bundles(len(pages)), indexes) for rel, item in index.items()}
