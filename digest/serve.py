@@ -474,8 +474,10 @@ class Preview:
 
     def __init__(self, root: Path, build: Build, *, host: str = "127.0.0.1", port: int = 8000,
                  quiet: float = QUIET, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr,
-                 freeze: bool = False, settle: float = SETTLE):
+                 freeze: bool = False, settle: float = SETTLE, keeps: str = ""):
+        """keeps: what a failed rebuild leaves in place, for its status line (default: the served build)."""
         self.root = root.resolve()
+        self.keeps = keeps
         self.freeze = freeze
         self.live = LiveSite(build)
         self.host, self.port, self.quiet, self.settle = host, port, quiet, min(settle, quiet)
@@ -504,9 +506,10 @@ class Preview:
         self._server = server_class((self.host, self.port), self.live)
         self.port = self._server.server_address[1]
 
-    def start(self) -> None:
-        """Bind (unless bound), build once, start watching. Serve with serve_forever() or in_background()."""
-        if self._server is None:
+    def start(self, listen: bool = True) -> None:
+        """Bind (unless bound, or not to listen), build once, start watching. Serve with serve_forever()
+        or in_background()."""
+        if self._server is None and listen:
             self.bind()
         self._observer.schedule(self._handler, str(self.root), recursive=False, event_filter=_KINDS)
         self._ensure_watches()
@@ -621,7 +624,8 @@ class Preview:
                 self._watches[name] = (inode, watch)
 
     def _status(self, report: Report) -> None:
-        line = status_line(report, serving=bool(self.live.snapshot.files))
+        kept = self.keeps or ("serving the last good build" if self.live.snapshot.files else "nothing to serve yet")
+        line = status_line(report, kept)
         print(f"{time.strftime('%H:%M:%S')} {line}", file=self.stdout, flush=True)
         if report.bug:
             print(report.bug, file=self.stderr, flush=True)
@@ -629,8 +633,9 @@ class Preview:
             print(p, file=self.stderr, flush=True)
 
 
-def status_line(report: Report, serving: bool) -> str:
-    """One line per build: what changed, how many pages changed, how long it took."""
+def status_line(report: Report, kept: str) -> str:
+    """One line per build: what changed, how many pages changed, how long it took; kept: what a failed
+    build leaves in place."""
     def count(n: int, what: str) -> str:
         return f"{n} {what}{'s' * (n != 1)}"
     took = f"in {report.seconds:.2f} s"
@@ -641,7 +646,6 @@ def status_line(report: Report, serving: bool) -> str:
         cause = f"{', '.join(shown)}{more} changed: "
     if report.changes is None:
         errors = sum(p.is_error for p in report.problems)
-        kept = "serving the last good build" if serving else "nothing to serve yet"
         return f"{cause}build failed with {count(errors, 'error')} {took}; {kept}"
     c = report.changes
     if not report.sources:

@@ -23,14 +23,18 @@ from .errors import SiteError, problem
 
 MANIFEST = Path(".cache") / "digest" / "output.json"
 STAGED = ".staged"  # the suffix of a file staged in out_dir: .<name>.staged beside <name>
+UNSEEN = -1  # a folder's time in the manifest when what is in it was not looked at
 
 
 class Staging:
     """The next output, made file by file (so no build holds every page in memory) and put in place by
     commit(); abort() drops it and leaves out_dir as it was."""
 
-    def __init__(self, out_dir: Path, root: Path):
+    def __init__(self, out_dir: Path, root: Path, strays: bool = True):
+        """strays: look for what was put in out_dir by hand since the last build, to remove it (a
+        long-lived caller that builds again and again leaves that to the next build that does)."""
         self.out_dir = out_dir.resolve()
+        self.strays = strays
         _refuse_dangerous(self.out_dir, root.resolve())
         self.manifest = root / MANIFEST
         self.folder = self.out_dir.with_name(f".{self.out_dir.name}.staging")
@@ -81,6 +85,16 @@ class Staging:
                 stream.write(data)
         self._staged.add(rel)
 
+    def keep(self, rel: str) -> bool:
+        """Leave a file as the last build wrote it, unlooked at (a caller that knows its bytes are the
+        same, and trusts out_dir to be as it left it); False when the last build did not write it."""
+        record = self._before.get(rel) if self.in_place else None
+        if record is None:
+            return False
+        self._hashes[rel] = record[0]
+        self._kept[rel] = record
+        return True
+
     def path(self, rel: str) -> Path:
         """Where a file added is until commit(), to read it back."""
         return Path(self._target(rel) if rel in self._staged or not self.in_place else self.out_dir / _safe(rel))
@@ -108,6 +122,8 @@ class Staging:
         if self.in_place:
             touched = self._update()
             dirs = {folder: time for folder, time in self._dirs.items() if folder not in touched}
+            if not self.strays:  # what changed in these folders was not looked at: the next look lists them
+                dirs.update((folder, UNSEEN) for folder in touched)
         else:
             if self.out_dir.exists():
                 os.replace(self.out_dir, self._old)
@@ -121,7 +137,8 @@ class Staging:
         """Remove what the site no longer has (and what was put in out_dir by hand), then move the
         staged files in; returns the folders whose names changed."""
         ours = {part for rel in self._staged for part in (_staged_name(rel), *_folders(rel))}  # not strays
-        gone = [rel for rel in _strays(self.out_dir, self._before, self._dirs) if rel not in ours] + \
+        strays = _strays(self.out_dir, self._before, self._dirs) if self.strays else []
+        gone = [rel for rel in strays if rel not in ours] + \
             [rel for rel in self._before if rel not in self._hashes]
         touched = {folder for rel in gone + list(self._staged) for folder in _folders(rel)}
         for rel in gone:

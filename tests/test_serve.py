@@ -367,10 +367,10 @@ def test_source_paths_ignore_editor_temp_files_and_other_folders(tmp_path):
 
 def test_status_lines():
     changes = serve.Changes(("tags/x/index.html",), (), ("index.html", "a/index.html", "static/s.css"))
-    line = serve.status_line(serve.Report(("content/a/index.md",), 0.123, changes), serving=True)
+    line = serve.status_line(serve.Report(("content/a/index.md",), 0.123, changes), "serving the last good build")
     assert line == "content/a/index.md changed: 3 pages changed (4 files, 1 added) in 0.12 s"
     failed = serve.Report(tuple(f"content/{c}.md" for c in "abcd"), 0.5, None, ())
-    assert serve.status_line(failed, serving=True) == (
+    assert serve.status_line(failed, "serving the last good build") == (
         "content/a.md, content/b.md, content/c.md and 1 more changed: build failed with 0 errors in 0.50 s; "
         "serving the last good build")
 
