@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -75,7 +74,7 @@ def watched_edits(site: Path, paths: list[Path]) -> tuple[float, float]:
         status = Path(f"/proc/{proc.pid}/status").read_text()
         rss = int(status.split("VmHWM:")[1].split()[0]) / 1024
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.terminate()  # (a command started in the background ignores Ctrl-C's signal)
         proc.wait(timeout=600)
     return statistics.median(runs), rss
 
@@ -118,7 +117,7 @@ def main() -> None:
         print("\nratios to Hugo's cold build (issue 9 goals: cold <= 0.5, unchanged <= 0.05, one edit <= 0.02, memory <= 0.15)")
         for tool, kind, seconds, rss in rows:
             if tool == "ours":
-                print(f"  {kind:18} time {seconds / hugo_cold[2]:6.2f} x" + (f"   memory {rss / hugo_rss:5.2f} x" if kind == "cold" else ""))
+                print(f"  {kind:18} time {seconds / hugo_cold[2]:6.3f} x" + (f"   memory {rss / hugo_rss:5.2f} x" if kind == "cold" else ""))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -32,7 +32,8 @@ def writer(root: Path, out: Path, build: serve.Build, exact_search: bool = False
         # the record of the last plain build says nothing of what is in out/ from now on
         (root / cache.LAST_BUILD).unlink(missing_ok=True)
         # the first write looks at every file; the next ones only at those whose bytes are new objects
-        stage = write.Staging(out, root, strays=not written)
+        # (and at the files in folders whose names changed)
+        stage = write.Staging(out, root)
         # the search index is made (Pagefind runs in a process of its own) while the pages are staged
         searcher = ThreadPoolExecutor(1)
         index = searcher.submit(search.index_files, built.files, list(built.indexed), built.search_cache,
@@ -60,8 +61,8 @@ def writer(root: Path, out: Path, build: serve.Build, exact_search: bool = False
 
 def run(root: Path, out: Path, now: datetime, *, base_url: str | None = None, drafts: bool = False,
         strict: bool = False, jobs: int | None = None, exact_search: bool = False,
-        stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr, stop: threading.Event | None = None) -> int:
-    """Build, then watch until Ctrl-C (or until stop is set); exit 0."""
+        stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+    """Build, then watch until Ctrl-C; exit 0."""
     try:  # every CPU for what is not cached yet; its problems are told by the first build in memory
         pipeline.build(root, out, now, base_url=base_url, drafts=drafts, strict=strict, jobs=jobs,
                        exact_search=exact_search)
@@ -75,7 +76,7 @@ def run(root: Path, out: Path, now: datetime, *, base_url: str | None = None, dr
         watcher.start(listen=False)
         print(f"watching {root / 'content'}, templates/, static/ and site.yaml: {out} is built again on every "
               "save (Ctrl-C to stop)", file=stdout, flush=True)
-        (stop or threading.Event()).wait()
+        threading.Event().wait()  # the watcher's threads do the work
     except KeyboardInterrupt:
         pass
     finally:

@@ -23,18 +23,14 @@ from .errors import SiteError, problem
 
 MANIFEST = Path(".cache") / "digest" / "output.json"
 STAGED = ".staged"  # the suffix of a file staged in out_dir: .<name>.staged beside <name>
-UNSEEN = -1  # a folder's time in the manifest when what is in it was not looked at
 
 
 class Staging:
     """The next output, made file by file (so no build holds every page in memory) and put in place by
     commit(); abort() drops it and leaves out_dir as it was."""
 
-    def __init__(self, out_dir: Path, root: Path, strays: bool = True):
-        """strays: look for what was put in out_dir by hand since the last build, to remove it (a
-        long-lived caller that builds again and again leaves that to the next build that does)."""
+    def __init__(self, out_dir: Path, root: Path):
         self.out_dir = out_dir.resolve()
-        self.strays = strays
         _refuse_dangerous(self.out_dir, root.resolve())
         self.manifest = root / MANIFEST
         self.folder = self.out_dir.with_name(f".{self.out_dir.name}.staging")
@@ -54,6 +50,8 @@ class Staging:
         self._made: set[str] = {str(self.out_dir if self.in_place else self.folder)}  # folders known to exist
         self._created: list[str] = []  # folders made in out_dir for staged files (removed again by abort)
         self._aside: set[str] = set()  # staged in the folder after all: a file of the last build is in the way
+        # the folders whose names changed since the last build, looked at before this build changes any
+        self._moved = _changed_folders(self.out_dir, self._dirs) if self.in_place else set()
 
     def add(self, rel: str, data: bytes | Path, sha: str | None = None) -> None:
         """Stage a file, unless the output already holds exactly these bytes. sha, when given, is the
@@ -86,10 +84,12 @@ class Staging:
         self._staged.add(rel)
 
     def keep(self, rel: str) -> bool:
-        """Leave a file as the last build wrote it, unlooked at (a caller that knows its bytes are the
-        same, and trusts out_dir to be as it left it); False when the last build did not write it."""
+        """Leave a file as the last build wrote it without reading or stat'ing it, for a caller that
+        knows its bytes are the same (watch). False, and nothing done, when the last build did not
+        write it or its folder's names changed since (a file removed by hand): add() it then. A file
+        rewritten in place by hand is not seen: the next plain build puts it right."""
         record = self._before.get(rel) if self.in_place else None
-        if record is None:
+        if record is None or rel.rpartition("/")[0] in self._moved:
             return False
         self._hashes[rel] = record[0]
         self._kept[rel] = record
@@ -122,8 +122,6 @@ class Staging:
         if self.in_place:
             touched = self._update()
             dirs = {folder: time for folder, time in self._dirs.items() if folder not in touched}
-            if not self.strays:  # what changed in these folders was not looked at: the next look lists them
-                dirs.update((folder, UNSEEN) for folder in touched)
         else:
             if self.out_dir.exists():
                 os.replace(self.out_dir, self._old)
@@ -137,7 +135,7 @@ class Staging:
         """Remove what the site no longer has (and what was put in out_dir by hand), then move the
         staged files in; returns the folders whose names changed."""
         ours = {part for rel in self._staged for part in (_staged_name(rel), *_folders(rel))}  # not strays
-        strays = _strays(self.out_dir, self._before, self._dirs) if self.strays else []
+        strays = _strays(self.out_dir, self._before, self._dirs, self._moved)
         gone = [rel for rel in strays if rel not in ours] + \
             [rel for rel in self._before if rel not in self._hashes]
         touched = {folder for rel in gone + list(self._staged) for folder in _folders(rel)}
@@ -191,20 +189,32 @@ def _unchanged(recorded: list | None, fingerprint: str, current: str) -> bool:
     return [stat.st_size, stat.st_mtime_ns] == recorded[1:]
 
 
-def _strays(out_dir: Path, files: dict[str, list], dirs: dict[str, list]) -> list[str]:
+def _strays(out_dir: Path, files: dict[str, list], dirs: dict[str, list], moved: set[str] | None = None) -> list[str]:
     """What is in out_dir that the last build did not write: listed only in the folders whose time
-    changed since (adding or removing a name changes its folder's time), so it costs a stat a folder."""
+    changed since (adding or removing a name changes its folder's time), so it costs a stat a folder.
+    moved: those folders, when _changed_folders found them already."""
     known = set(files) | {d for d in dirs if d}
     strays = []
-    for folder, recorded in dirs.items():
+    for folder in _changed_folders(out_dir, dirs) if moved is None else moved:
         try:
-            if os.stat(os.path.join(out_dir, folder)).st_mtime_ns == recorded:
-                continue
             names = os.listdir(os.path.join(out_dir, folder))
         except OSError:
             continue
         strays += [rel for rel in (f"{folder}/{name}" if folder else name for name in names) if rel not in known]
     return strays
+
+
+def _changed_folders(out_dir: Path, dirs: dict[str, list]) -> set[str]:
+    """The folders whose time is not the one recorded (or that are gone)."""
+    changed = set()
+    for folder, recorded in dirs.items():
+        try:
+            if os.stat(os.path.join(out_dir, folder)).st_mtime_ns == recorded:
+                continue
+        except OSError:
+            pass
+        changed.add(folder)
+    return changed
 
 
 def _read_manifest(path: Path, out_dir: Path) -> dict:
