@@ -179,12 +179,9 @@ PAGE_KEYS = "keys"  # in the page cache, the last build's: {"site": its fingerpr
 
 
 def page_hashes(folder: Path) -> dict[str, str]:
-    """{key: sha256} of the cached pages still in folder (one listing, not a stat a page)."""
+    """{key: sha256} of the cached pages still in folder (a listing a subfolder, not a stat a page)."""
     hashes = read_json(folder / PAGE_HASHES)
-    try:
-        present = set(os.listdir(folder))
-    except OSError:
-        return {}
+    present = names(folder)
     return {key: sha for key, sha in hashes.items() if key in present}
 
 
@@ -192,25 +189,46 @@ def store_page_hashes(folder: Path, hashes: dict[str, str]) -> None:
     store_bytes(folder, PAGE_HASHES, json.dumps(hashes).encode())
 
 
+def path(folder: Path, name: str) -> Path:
+    """Where a file of a cache folder is: one named by a key (64 hex digits, and a suffix) in the
+    subfolder named by the key's first two, so that no folder holds more than a few hundred files
+    (creating a file in the page cache's 16,000, which every new entry churns, took ten times as
+    long as in a small folder); the folder's own records (index, hashes.json) at its top."""
+    return folder / name[:2] / name if len(name.partition(".")[0]) == 64 else folder / name
+
+
+def names(folder: Path) -> set[str]:
+    """The names of the keyed files in a cache folder."""
+    found: set[str] = set()
+    try:
+        shards = [entry.path for entry in os.scandir(folder) if len(entry.name) == 2 and entry.is_dir()]
+    except OSError:
+        return found
+    for shard in shards:
+        found.update(os.listdir(shard))
+    return found
+
+
 def load_bytes(folder: Path, key: str) -> bytes | None:
     try:
-        return (folder / key).read_bytes()
+        return path(folder, key).read_bytes()
     except OSError:
         return None
 
 
 def store_bytes(folder: Path, key: str, data: bytes) -> None:
     """Write atomically (a half-written file is never read back)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    target = path(folder, key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     with os.fdopen(handle, "wb") as stream:
         stream.write(data)
-    os.replace(temp, folder / key)
+    os.replace(temp, target)
 
 
 def load(folder: Path, key: str) -> Any | None:
     try:
-        return _unpickle((folder / f"{key}.pickle").read_bytes())
+        return _unpickle(path(folder, f"{key}.pickle").read_bytes())
     except OSError:
         return None
 
@@ -244,7 +262,7 @@ def store_entry(folder: Path, key: str, result: Any, full: Any) -> None:
 def load_entry(folder: Path, key: str, whole: bool = False) -> Any | None:
     """What store_entry kept: the result, or with whole the full entry; None if missing or unreadable."""
     try:
-        data = memoryview((folder / f"{key}.pickle").read_bytes())
+        data = memoryview(path(folder, f"{key}.pickle").read_bytes())
     except OSError:
         return None
     size = int.from_bytes(data[:8], "little")
@@ -252,11 +270,14 @@ def load_entry(folder: Path, key: str, whole: bool = False) -> Any | None:
 
 
 def prune(folder: Path, keep: set[str]) -> None:
-    """Drop cached entries this build did not use, so the cache stays the size of the site."""
-    if folder.is_dir():
-        for path in folder.iterdir():
-            if path.name.split(".")[0] not in keep:  # <key>.pickle
-                path.unlink(missing_ok=True)
+    """Drop the files of a cache folder this build did not use (by name, less any suffix: <key>.pickle),
+    so the cache stays the size of the site."""
+    if not folder.is_dir():
+        return
+    for item in folder.iterdir():
+        for file in item.iterdir() if len(item.name) == 2 and item.is_dir() else (item,):
+            if file.name.split(".")[0] not in keep:
+                file.unlink(missing_ok=True)
 
 
 def walk(top: Path | str, prefix: str = "") -> list[tuple[str, os.stat_result]]:

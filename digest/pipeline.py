@@ -337,11 +337,11 @@ def process_entries(root: Path, config, folder: Path, *, jobs: int | None = None
         looked = [key for key in keys if key not in kept]
         # an index hit holds while its entry's own file (the full entry) is there: one listing of the
         # folder for many, a stat for a few; an entry read from its own file is there
-        present = set(os.listdir(folder)) if len(looked) > 100 and folder.is_dir() else None
+        present = cache.names(folder) if len(looked) > 100 else None
         for key in looked:
             hit = index.get(key)
             if hit is None or (hit[0] is not None and not (f"{key}.pickle" in present if present is not None
-                                                           else (folder / f"{key}.pickle").is_file())):
+                                                           else cache.path(folder, f"{key}.pickle").is_file())):
                 hit = cache.load_entry(folder, key)
             if hit is not None:
                 results[key] = hit

@@ -202,7 +202,7 @@ def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path 
     if kept is not None and key in kept:
         return (key, page.out_path, *kept[key])
     if cache_folder and lazy and known and key in known:  # (page_hashes: those whose file is there)
-        return key, page.out_path, cache_folder / key, known[key]
+        return key, page.out_path, cache.path(cache_folder, key), known[key]
     data = cache.load_bytes(cache_folder, key) if cache_folder else None
     if data is None:
         context = {**page.data, **(page.derived() if page.derived else {}), "page": page}
@@ -212,7 +212,7 @@ def _render_cached(page: Page, env: Environment, root: Path, cache_folder: Path 
     sha = hashlib.sha256(data).hexdigest()
     if kept is not None:
         kept[key] = (data, sha)
-    return key, page.out_path, cache_folder / key if cache_folder and lazy else data, sha
+    return key, page.out_path, cache.path(cache_folder, key) if cache_folder and lazy else data, sha
 
 
 _worker: dict = {}  # in a render worker process only: what it inherited from the build that forked it
