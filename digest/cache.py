@@ -19,10 +19,12 @@ from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
 from stat import S_ISDIR
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem
-from .model import FACETS, Entry
+
+if TYPE_CHECKING:  # (the model is imported where it is used: a build with nothing to do needs none of it)
+    from .model import Entry
 
 PACKAGE = Path(__file__).resolve().parent
 FOLDER = Path(".cache") / "digest" / "entries"
@@ -142,6 +144,8 @@ def view(entry: Entry) -> str:
 
 def facets(entry: Entry) -> dict[str, str]:
     """The fingerprints of the entry's model.FACETS."""
+    from .model import FACETS
+
     return {name: _digest(tuple(getattr(entry, f) for f in fields)) for name, fields in FACETS.items()}
 
 
@@ -170,6 +174,7 @@ def _table(facet: str) -> dict:
     """The pickler's table for fingerprint(): made on first use, so that a build with nothing to do
     (which fingerprints nothing) does not import the config stage and YAML."""
     from .config import SiteConfig
+    from .model import Entry
 
     return {**copyreg.dispatch_table, Entry: partial(_entry_id, facet), SiteConfig: _config_id}
 

@@ -6,10 +6,8 @@ import bisect
 import gc
 import itertools
 import os
-import tempfile
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -19,10 +17,13 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import cache, write
 from .errors import Problem, SiteError, problem, raise_errors, strict as promote, warning
-from .model import Entry, light
 
-# The stages are imported where they run, so a build that finds nothing changed loads only cache and write.
+# The stages (and the model, the process pool and the rest) are imported where they run, so a build
+# that finds nothing changed loads only cache and write.
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from .model import Entry
     from .render import Files
 
 Progress = Callable[[str, int, int], None]
@@ -64,6 +65,8 @@ def render_files(root: Path, now: datetime, *, base_url: str | None = None, draf
     """
     with _fewer_collections():
         if not use_cache:  # the processed entries still go to a folder, a throwaway one, and come back one by one
+            import tempfile
+
             with tempfile.TemporaryDirectory(prefix="digest-entries-") as folder:
                 return _render_files(root, now, Path(folder), base_url, drafts, strict, progress, jobs, False,
                                      memory, sink, listing, changed, on_indexed)
@@ -277,6 +280,8 @@ def build(root: Path, out: Path | None, now: datetime, *, exact_search: bool = F
         if last is not None and write.output_intact(out, root):
             return BuildResult(last["pages"], last["files"], last["warnings"], time.perf_counter() - started,
                                up_to_date=True)
+    from concurrent.futures import ThreadPoolExecutor
+
     from . import search
 
     if out is None:
@@ -427,6 +432,7 @@ def process_chunk(root: Path, config, folder: Path, todo: list[tuple[Path, str]]
     light entries travel back."""
     from . import annotate, load, markup, verify
     from .assemble import url_for
+    from .model import light
 
     renderers = markup.make_renderers(config)
     results = []
