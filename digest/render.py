@@ -12,6 +12,7 @@ from typing import Callable, Iterator, Mapping
 
 from jinja2 import (ChoiceLoader, Environment, FileSystemBytecodeCache, FileSystemLoader, PackageLoader,
                     StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError)
+from markupsafe import Markup
 
 from . import cache
 from .annotate import note_html
@@ -24,6 +25,7 @@ from .model import Page, PartialDate, Site
 THEME = Path(__file__).parent / "theme"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
+CARDS = 100_000  # entry cards an environment keeps (serve's lives as long as its templates)
 Files = dict[str, "bytes | Path"]
 
 
@@ -49,10 +51,31 @@ def make_env(root: Path, config: SiteConfig, static: dict[str, Path], compiled: 
     fingerprints = {p: hashlib.sha256(f.read_bytes()).hexdigest()[:10] for p, f in static.items()}
     env.globals.update(site=config, url=partial(url_for, config), asset=partial(_asset, config, fingerprints),
                        kind_of=config.kind, anchor_of=comment_anchor, note_html=partial(note_html, config=config),
-                       absolute=lambda url: absolute(config, url), tag_url=partial(tag_url, config))
+                       absolute=lambda url: absolute(config, url), tag_url=partial(tag_url, config),
+                       card=_cards(env))
     env.filters.update(longdate=longdate, partialdate=partialdate, month_name=lambda m: MONTHS[m - 1],
                        isodate=lambda d: d.isoformat())
     return env
+
+
+def _cards(env: Environment) -> Callable:
+    """card(entry, lead): _macros.html's entry_card, made once per entry as it shows in lists (its view
+    and url) for as long as the environment lives (a build; serve's templates): a list page is mostly
+    the cards of entries other list pages show too, and a new entry moves every card of its lists."""
+    made: dict[tuple, Markup] = {}
+    macros: list = []
+
+    def card(entry, lead: bool = False) -> Markup:
+        key = (entry.view or entry.key, entry.url, lead)
+        html = made.get(key)
+        if html is None:
+            if not macros:
+                macros.append(env.get_template("_macros.html").module)
+            if len(made) > CARDS:  # (serve: edits leave cards of old views behind)
+                made.clear()
+            html = made[key] = macros[0].entry_card(entry, lead=lead)
+        return html
+    return card
 
 
 def _bytecode_cache(folder: Path) -> FileSystemBytecodeCache:

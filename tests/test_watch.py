@@ -149,6 +149,21 @@ def test_watch_refuses_no_cache():
     assert "drop --no-cache" in err.getvalue()
 
 
+def test_an_entry_retitled_shows_its_new_title_on_every_list(fixture_site, watching):
+    site = fixture_site("basic")
+    w = watching(site)
+    out = site / "output"
+    # the front page is made again, the first story's card with it (the watcher keeps the cards it makes)
+    edit(site, "content/second.md", 'title: "Second story"', 'title: "Second story, retitled"')
+    w.next_line(changed)
+    assert "Second story, retitled" in (out / "index.html").read_text(encoding="utf-8")
+    edit(site, ENTRY, 'title: "First story"', 'title: "Talks resume"')
+    w.next_line(changed)
+    for page in ("index.html", "tags/diplomacy/index.html"):
+        text = (out / page).read_text(encoding="utf-8")
+        assert ">Talks resume</a>" in text and "First story" not in text, page
+
+
 def test_a_new_entry_is_added_to_output_and_a_removed_one_leaves_it(fixture_site, watching, tmp_path):
     site = fixture_site("basic")
     w = watching(site)
