@@ -16,12 +16,21 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # (Windows: builds of one site are not kept from writing at once)
+    fcntl = None
 
 from .cache import read_json
 from .errors import SiteError, problem
 
 MANIFEST = Path(".cache") / "digest" / "output.json"
+LOCK = Path(".cache") / "digest" / "output.lock"  # held by the build that is writing the output
+LOCK_WAIT = 60.0  # seconds a build waits for another build of the same site to finish writing
 STAGED = ".staged"  # the suffix of a file staged in out_dir: .<name>.staged beside <name>
 
 
@@ -32,6 +41,7 @@ class Staging:
     def __init__(self, out_dir: Path, root: Path):
         self.out_dir = out_dir.resolve()
         _refuse_dangerous(self.out_dir, root.resolve())
+        self._lock = _lock(root / LOCK, self.out_dir)  # one build of a site writes at a time (build --watch and build)
         self.manifest = root / MANIFEST
         self.folder = self.out_dir.with_name(f".{self.out_dir.name}.staging")
         self._old = self.out_dir.with_name(f".{self.out_dir.name}.old")
@@ -129,6 +139,7 @@ class Staging:
             shutil.rmtree(self._old, ignore_errors=True)
             dirs = {}
         _write_manifest(self.manifest, self.out_dir, self._hashes, self._kept, dirs)
+        self._lock.close()
         return len(self._staged)
 
     def _update(self) -> set[str]:
@@ -164,6 +175,27 @@ class Staging:
         for folder in reversed(self._created):
             with contextlib.suppress(OSError):
                 os.rmdir(folder)
+        self._lock.close()
+
+
+def _lock(path: Path, out_dir: Path) -> IO:
+    """The site's output lock, once no other process holds it (waiting up to LOCK_WAIT): the open
+    file, whose closing (or the process's end) releases it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stream = open(path, "a")
+    waited = 0.0
+    while fcntl is not None:
+        try:
+            fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return stream
+        except BlockingIOError:
+            if waited >= LOCK_WAIT:
+                stream.close()
+                raise SiteError([problem(out_dir, 1, 1, f"another build of this site has been writing this folder "
+                                         f"for {LOCK_WAIT:.0f} s", "Wait for it to finish (or stop it), then build again")])
+            time.sleep(0.05)
+            waited += 0.05
+    return stream
 
 
 def _staged_name(rel: str) -> str:

@@ -1,8 +1,10 @@
 """The whole build: output tree, sub-path links, atomicity, determinism."""
 
+import fcntl
 import filecmp
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -113,6 +115,38 @@ def test_a_build_failing_after_its_pages_were_staged_leaves_the_output_as_it_was
     build(sample_site)
     assert (out / "a-later-entry/index.html").is_file()
     assert not [p for p in out.rglob("*") if p.name.endswith(write.STAGED)]
+
+
+def hold_lock(root: Path):
+    """The site's output lock, taken as another build process would take it."""
+    (root / write.LOCK).parent.mkdir(parents=True, exist_ok=True)
+    stream = open(root / write.LOCK, "a")
+    fcntl.flock(stream, fcntl.LOCK_EX)
+    return stream
+
+
+def test_a_build_waits_while_another_build_of_the_site_is_writing(fixture_site):
+    root = fixture_site("basic")
+    held = hold_lock(root)
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (build(root), done.set()), daemon=True)
+    thread.start()
+    assert not done.wait(1.0) and not (root / "output").exists()  # waiting, nothing written
+    held.close()
+    assert done.wait(120) and (root / "output/index.html").is_file()
+
+
+def test_a_build_gives_up_on_a_build_that_does_not_finish_with_a_clear_message(fixture_site, monkeypatch):
+    root = fixture_site("basic")
+    build(root)
+    before = {p: p.read_bytes() for p in (root / "output").rglob("*") if p.is_file()}
+    (root / "content/second.md").write_text('---\ntitle: "Changed"\ndate: 2023-11-07\n---\n\nChanged.\n')
+    monkeypatch.setattr(write, "LOCK_WAIT", 0.2)
+    with hold_lock(root):
+        with pytest.raises(SiteError) as failed:
+            build(root)
+    assert "another build of this site has been writing this folder" in str(failed.value.problems[0])
+    assert {p: p.read_bytes() for p in (root / "output").rglob("*") if p.is_file()} == before
 
 
 def test_two_builds_are_byte_identical(sample_site, tmp_path):
