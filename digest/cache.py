@@ -13,13 +13,12 @@ import os
 import pickle
 import sys
 import tempfile
-from collections import defaultdict
 from dataclasses import asdict, replace
 from datetime import datetime
 from functools import lru_cache, partial
 from pathlib import Path
 from stat import S_ISDIR
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .errors import Problem
 
@@ -52,27 +51,33 @@ Listing = dict[str, list[tuple[str, os.stat_result]]]
 
 def content_listing(root: Path) -> Listing:
     """content/'s files and their stats, by the name under content/ they are in or are:
-    {name: [(path from root, stat)]}. One walk serves the up-to-date check, finding the entries
+    {name: [(path from root, stat)]}. One listing serves the up-to-date check, finding the entries
     (load.entry_sources) and keying them (entry_key)."""
-    groups: Listing = defaultdict(list)
-    for rel, stat in walk(root / "content", "content/"):
-        name = rel.split("/", 2)[1]
-        if rel == f"content/{name}" and S_ISDIR(stat.st_mode):  # a link to a folder: a bundle too
-            groups[name] += walk(root / rel, rel + "/")
-        else:
-            groups[name].append((rel, stat))
-    return groups
+    try:
+        with os.scandir(root / "content") as items:
+            names = [item.name for item in items]
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    return relisted(root, {}, names)
 
 
-def relisted(root: Path, listing: Listing, names: set[str]) -> Listing:
-    """listing with the files under content/<name> listed again for each of names (gone: dropped)."""
+def relisted(root: Path, listing: Listing, names: Iterable[str]) -> Listing:
+    """listing with the files under content/<name> listed (again) for each of names; a name with no
+    files (gone, or an empty folder) is dropped. A link to a folder is a bundle too."""
     listing = dict(listing)
+    content = os.path.join(root, "content")
     for name in names:
-        path = root / "content" / name
-        listing[name] = walk(path, f"content/{name}/") if path.is_dir() else \
-            [(f"content/{name}", path.stat())] if path.exists() else []
-        if not listing[name]:
-            del listing[name]
+        path = os.path.join(content, name)  # (no pathlib: this runs for every entry of an unchanged build)
+        try:
+            stat = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            stat = None
+        found = [] if stat is None else walk(path, f"content/{name}/") if S_ISDIR(stat.st_mode) else \
+            [(f"content/{name}", stat)]
+        if found:
+            listing[name] = found
+        else:
+            listing.pop(name, None)
     return listing
 
 
