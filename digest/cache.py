@@ -204,7 +204,12 @@ def path(folder: Path, name: str) -> Path:
     subfolder named by the key's first two, so that no folder holds more than a few hundred files
     (creating a file in the page cache's 16,000, which every new entry churns, took ten times as
     long as in a small folder); the folder's own records (index, hashes.json) at its top."""
-    return folder / name[:2] / name if len(name.partition(".")[0]) == 64 else folder / name
+    return _shard(folder, name[:2]) / name if len(name.partition(".")[0]) == 64 else folder / name
+
+
+@lru_cache(maxsize=1024)
+def _shard(folder: Path, prefix: str) -> Path:
+    return folder / prefix  # (made once: a lazy build names 16,000 cached pages, and pathlib is slow)
 
 
 def names(folder: Path) -> set[str]:
