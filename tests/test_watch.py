@@ -14,10 +14,9 @@ import pytest
 
 from conftest import CLOCK, REPO, build
 from test_cache import assert_as_fresh, tree
+from test_serve import BROKEN, ENTRY, edit
 
 TIMEOUT = 120  # seconds; generous: the machine is shared and noisy. Nothing waits on a fixed sleep.
-ENTRY = "content/first-story/index.md"
-BROKEN = '---\ntitle: "First story\ndate: 2023-11-06\n---\n\nBody.\n'   # unclosed quote on line 2
 
 
 class Watching:
@@ -77,13 +76,6 @@ def watching():
     yield start
     for w in running:
         w.kill()
-
-
-def edit(site: Path, rel: str, old: str, new: str) -> None:
-    path = site / rel
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def changed(line: str) -> bool:
